@@ -1,0 +1,38 @@
+"""The activity feed: what happened, to which order, and who did it."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from sqlalchemy.orm import Session
+
+from wms.models import Activity
+
+
+def default_actor() -> str:
+    """The OS user running the command, used when no ``--actor`` is given."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "unknown")
+
+
+def record(
+    session: Session,
+    kind: str,
+    message: str,
+    *,
+    actor: str,
+    warehouse_id: int | None = None,
+    order_id: int | None = None,
+) -> None:
+    session.add(
+        Activity(
+            kind=kind,
+            message=message,
+            actor=actor,
+            warehouse_id=warehouse_id,
+            order_id=order_id,
+        )
+    )

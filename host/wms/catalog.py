@@ -1,0 +1,66 @@
+"""Warehouses and products: the master data orders and stock refer to."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.errors import AlreadyExists, NotFound, WmsError
+from wms.models import Product, Warehouse
+
+_CODE = re.compile(r"^\S(?:[^\x00-\x1f\x7f]{0,62}\S)?$")
+
+
+class InvalidCode(WmsError):
+    """A warehouse code or SKU is empty, too long or holds control characters."""
+
+
+def check_code(kind: str, code: str) -> str:
+    """Validate a warehouse code or SKU: 1-64 printable characters, no outer spaces.
+
+    Commas, quotes and non-ASCII letters are allowed: real SKUs contain them.
+    """
+    if not _CODE.match(code):
+        raise InvalidCode(
+            f"invalid {kind} {code!r}: use 1-64 printable characters "
+            "without leading or trailing spaces"
+        )
+    return code
+
+
+def add_warehouse(session: Session, code: str, name: str = "") -> Warehouse:
+    check_code("warehouse code", code)
+    if session.scalar(select(Warehouse.id).where(Warehouse.code == code)):
+        raise AlreadyExists(f"warehouse {code} already exists")
+    warehouse = Warehouse(code=code, name=name or code)
+    session.add(warehouse)
+    session.flush()
+    return warehouse
+
+
+def add_product(session: Session, sku: str, name: str = "") -> Product:
+    check_code("SKU", sku)
+    if session.scalar(select(Product.id).where(Product.sku == sku)):
+        raise AlreadyExists(f"product {sku} already exists")
+    product = Product(sku=sku, name=name or sku)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def get_warehouse(session: Session, code: str) -> Warehouse:
+    warehouse = session.scalars(select(Warehouse).where(Warehouse.code == code)).first()
+    if warehouse is None:
+        raise NotFound(
+            f"unknown warehouse {code!r}; add it with 'wms warehouse add {code}'"
+        )
+    return warehouse
+
+
+def get_product(session: Session, sku: str) -> Product:
+    product = session.scalars(select(Product).where(Product.sku == sku)).first()
+    if product is None:
+        raise NotFound(f"unknown SKU {sku!r}; add it with 'wms product add {sku}'")
+    return product

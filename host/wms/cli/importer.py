@@ -1,0 +1,7 @@
+"""placeholder."""
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    pass

@@ -1,0 +1,68 @@
+"""What every command needs: the plugins, the database, and who is acting.
+
+Commands (the host's and the plugins') get it with ``@pass_runtime``.  The
+database is opened on first use, so ``wms --help`` never touches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from wms import schema
+from wms.activity import default_actor
+from wms.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from wms.plugins import Plugins
+    from wms.settings import SettingsRegistry
+
+T = TypeVar("T")
+
+
+class Runtime:
+    def __init__(self, plugins: Plugins, database_url: str) -> None:
+        self.plugins = plugins
+        self.database_url = database_url
+        self.actor = default_actor()
+        self._schema_checked = False
+
+    @cached_property
+    def database(self) -> Database:
+        return Database(self.database_url)
+
+    @cached_property
+    def settings(self) -> SettingsRegistry:
+        return self.plugins.settings()
+
+    def ready_database(self) -> Database:
+        """The database, with its schema checked (and on SQLite, brought up to date)."""
+        db = self.database
+        if not self._schema_checked:
+            schema.ensure_current(
+                db,
+                self.plugins.migration_locations(),
+                auto_upgrade=db.backend == "sqlite",
+            )
+            self._schema_checked = True
+        return db
+
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.dispose()
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one writing transaction, retried on deadlock."""
+        return self.ready_database().run(work)
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one read-only transaction."""
+        return self.ready_database().run(work, read_only=True)
+
+
+pass_runtime = click.make_pass_decorator(Runtime)

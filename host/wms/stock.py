@@ -1,0 +1,149 @@
+"""Stock quantities and the only way to change them: locked, atomic updates.
+
+Available and the Backordered badge come from one computation
+(``StockLevel``), so the signed number and the badge can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from wms.errors import InvalidQuantity
+from wms.models import Product, Stock, Warehouse
+
+StockKey = tuple[int, int]
+"""(warehouse_id, product_id): the key stock rows are locked by, in this order."""
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """One warehouse's quantities of one product, as DESIGN.md §3 defines them."""
+
+    warehouse: str
+    sku: str
+    on_hand: int
+    committed: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.committed
+
+    @property
+    def backordered(self) -> int:
+        return max(0, -self.available)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "warehouse": self.warehouse,
+            "sku": self.sku,
+            "on_hand": self.on_hand,
+            "committed": self.committed,
+            "available": self.available,
+            "backordered": self.backordered,
+        }
+
+
+def ensure_stock_rows(session: Session, keys: Iterable[StockKey]) -> None:
+    """Create missing stock rows (0 on hand, 0 committed) without racing other writers."""
+    rows = [
+        {"warehouse_id": w, "product_id": p, "on_hand": 0, "committed": 0}
+        for w, p in sorted(set(keys))
+    ]
+    if not rows:
+        return
+    backend = session.get_bind().dialect.name
+    if backend == "postgresql":
+        stmt = postgresql.insert(Stock).on_conflict_do_nothing()
+    elif backend == "sqlite":
+        stmt = sqlite.insert(Stock).on_conflict_do_nothing()
+    elif backend in ("mysql", "mariadb"):
+        stmt = mysql.insert(Stock).prefix_with("IGNORE")
+    else:  # pragma: no cover - only the three supported backends reach here
+        raise NotImplementedError(backend)
+    session.execute(stmt, rows)
+
+
+def lock_stock(session: Session, keys: Iterable[StockKey]) -> dict[StockKey, Stock]:
+    """Lock the stock rows for ``keys`` in (warehouse, product) order and return them.
+
+    Every writer takes stock locks first and in this order, so two writers
+    can wait for each other but never deadlock on stock rows.  Rows that do
+    not exist yet are created after the existing ones are locked (an
+    ``INSERT ... IGNORE`` on a row someone else holds would take a shared
+    lock and deadlock on the upgrade).
+    """
+    wanted = sorted(set(keys))
+    locked = _select_for_update(session, wanted)
+
+    missing = [key for key in wanted if key not in locked]
+    if missing:
+        ensure_stock_rows(session, missing)
+        locked.update(_select_for_update(session, missing))
+    return locked
+
+
+def _select_for_update(session: Session, keys: list[StockKey]) -> dict[StockKey, Stock]:
+    locked: dict[StockKey, Stock] = {}
+    for warehouse_id in sorted({w for w, _ in keys}):
+        product_ids = [p for w, p in keys if w == warehouse_id]
+        stmt = (
+            select(Stock)
+            .where(
+                Stock.warehouse_id == warehouse_id, Stock.product_id.in_(product_ids)
+            )
+            .order_by(Stock.product_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        for row in session.scalars(stmt):
+            locked[(row.warehouse_id, row.product_id)] = row
+    return locked
+
+
+def adjust(
+    session: Session, key: StockKey, *, on_hand: int = 0, committed: int = 0
+) -> None:
+    """Add the deltas to a (locked) stock row in one atomic UPDATE."""
+    if not on_hand and not committed:
+        return
+    session.execute(
+        update(Stock)
+        .where(Stock.warehouse_id == key[0], Stock.product_id == key[1])
+        .values(
+            on_hand=Stock.on_hand + on_hand,
+            committed=Stock.committed + committed,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def receive(session: Session, warehouse: Warehouse, product: Product, qty: int) -> None:
+    """Put ``qty`` received units on hand. Nothing else changes."""
+    if qty <= 0:
+        raise InvalidQuantity(
+            f"received quantity must be a positive whole number, not {qty}"
+        )
+    key = (warehouse.id, product.id)
+    lock_stock(session, [key])
+    adjust(session, key, on_hand=qty)
+
+
+def stock_levels(
+    session: Session, warehouse_code: str | None = None, sku: str | None = None
+) -> list[StockLevel]:
+    stmt = (
+        select(Warehouse.code, Product.sku, Stock.on_hand, Stock.committed)
+        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+        .join(Product, Product.id == Stock.product_id)
+        .order_by(Warehouse.code, Product.sku)
+    )
+    if warehouse_code is not None:
+        stmt = stmt.where(Warehouse.code == warehouse_code)
+    if sku is not None:
+        stmt = stmt.where(Product.sku == sku)
+    return [StockLevel(*row) for row in session.execute(stmt)]
