@@ -1,0 +1,94 @@
+"""The read-only audit: where backordered lines still hold commitments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backorder_release.backorders import is_releasable_line
+from wms.models import Order, OrderLine, Product, Stock, Warehouse
+from wms.stock import StockLevel
+
+WOULD_MAKE_AVAILABLE = "WOULD_MAKE_AVAILABLE"
+
+COLUMNS = [
+    "warehouse",
+    "sku",
+    "on_hand",
+    "committed",
+    "available",
+    "releasable",
+    "available_after",
+    "orders",
+    "flag",
+]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    level: StockLevel
+    releasable: int
+    orders: int
+
+    @property
+    def available_after(self) -> int:
+        return self.level.available + self.releasable
+
+    @property
+    def flag(self) -> str:
+        """Releasing would make units sellable at once: count these shelves first."""
+        return WOULD_MAKE_AVAILABLE if self.available_after > 0 else ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "warehouse": self.level.warehouse,
+            "sku": self.level.sku,
+            "on_hand": self.level.on_hand,
+            "committed": self.level.committed,
+            "available": self.level.available,
+            "releasable": self.releasable,
+            "available_after": self.available_after,
+            "orders": self.orders,
+            "flag": self.flag,
+        }
+
+
+def audit(
+    session: Session,
+    *,
+    warehouse_id: int | None = None,
+    product_id: int | None = None,
+) -> list[AuditRow]:
+    """One row per warehouse and product with releasable backordered lines (one query)."""
+    stmt = (
+        select(
+            Warehouse.code,
+            Product.sku,
+            Stock.on_hand,
+            Stock.committed,
+            func.sum(OrderLine.committed),
+            func.count(func.distinct(Order.id)),
+        )
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(
+            Stock,
+            (Stock.warehouse_id == Order.warehouse_id)
+            & (Stock.product_id == OrderLine.product_id),
+        )
+        .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+        .join(Product, Product.id == Stock.product_id)
+        .where(is_releasable_line())
+        .group_by(Warehouse.code, Product.sku, Stock.on_hand, Stock.committed)
+        .order_by(Warehouse.code, Product.sku)
+    )
+    if warehouse_id is not None:
+        stmt = stmt.where(Order.warehouse_id == warehouse_id)
+    if product_id is not None:
+        stmt = stmt.where(OrderLine.product_id == product_id)
+    return [
+        AuditRow(StockLevel(code, sku, on_hand, committed), int(releasable), orders)
+        for code, sku, on_hand, committed, releasable, orders in session.execute(stmt)
+    ]

@@ -1,0 +1,1 @@
+"""Lifecycle hook implementations: release at the moment a line becomes a backorder."""

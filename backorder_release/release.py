@@ -1,0 +1,195 @@
+"""The one release function, called by both hooks and the cleanup command.
+
+Releasing a backordered line sets its committed units to 0, lowers the
+stock's committed by the same amount, and logs one row per line.  Locks are
+taken in the host's fixed order (stock rows by warehouse and product, then
+orders, then lines by id) and every line is re-checked under its lock, so a
+line that a concurrent step already released or re-picked is skipped, never
+released twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from backorder_release.backorders import backordered_lines, is_releasable_line
+from backorder_release.models import ReleaseLog, Trigger
+from wms import activity
+from wms.models import Order, OrderLine, utcnow
+from wms.stock import StockKey, adjust, lock_stock
+
+log = logging.getLogger(__name__)
+
+PLANNED = "planned"
+RELEASED = "released"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class LineRelease:
+    """One backordered line in a plan or a run, and what happened to it."""
+
+    order: str
+    warehouse: str
+    sku: str
+    units: int
+    status: str
+    line_id: int
+    order_id: int
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "order": self.order,
+            "warehouse": self.warehouse,
+            "sku": self.sku,
+            "units": self.units,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def plan_release(
+    session: Session,
+    *,
+    warehouse_id: int | None = None,
+    order_ids: list[int] | None = None,
+) -> list[LineRelease]:
+    """What a release would do now: every backordered line, planned or skipped."""
+    rows = session.execute(
+        backordered_lines(
+            releasable_only=False, warehouse_id=warehouse_id, order_ids=order_ids
+        )
+    )
+    return [
+        LineRelease(
+            order=number,
+            warehouse=code,
+            sku=sku,
+            units=committed,
+            status=PLANNED if committed > 0 else SKIPPED,
+            line_id=line_id,
+            order_id=order_id,
+            reason="" if committed > 0 else "nothing committed (already released)",
+        )
+        for line_id, order_id, _, _, committed, number, code, sku in rows
+    ]
+
+
+def release_orders(
+    session: Session,
+    order_ids: Sequence[int],
+    *,
+    trigger: Trigger,
+    run_id: str,
+    actor: str,
+) -> list[LineRelease]:
+    """Release every releasable line of these orders, in the caller's transaction."""
+    candidates = session.execute(backordered_lines(order_ids=list(order_ids))).all()
+    if not candidates:
+        return []
+
+    lock_stock(session, {(wh, product) for _, _, wh, product, *_ in candidates})
+    session.execute(
+        select(Order.id)
+        .where(Order.id.in_(sorted({order_id for _, order_id, *_ in candidates})))
+        .order_by(Order.id)
+        .with_for_update()
+    ).all()
+    current = dict(
+        session.execute(
+            select(OrderLine.id, OrderLine.committed)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.id.in_([c[0] for c in candidates]), is_releasable_line())
+            .order_by(OrderLine.id)
+            .with_for_update(of=OrderLine)
+        ).all()
+    )
+
+    released = [c for c in candidates if c[0] in current]
+    _write_release(session, released, current, trigger=trigger, run_id=run_id, actor=actor)
+
+    return [
+        LineRelease(
+            order=number,
+            warehouse=code,
+            sku=sku,
+            units=current.get(line_id, 0),
+            status=RELEASED if line_id in current else SKIPPED,
+            line_id=line_id,
+            order_id=order_id,
+            reason="" if line_id in current else "changed by another step; not released",
+        )
+        for line_id, order_id, _, _, _, number, code, sku in candidates
+    ]
+
+
+def _write_release(
+    session: Session,
+    released: list,  # type: ignore[type-arg]  # rows of backordered_lines()
+    units_by_line: dict[int, int],
+    *,
+    trigger: Trigger,
+    run_id: str,
+    actor: str,
+) -> None:
+    if not released:
+        return
+    line_ids = [row[0] for row in released]
+    session.execute(
+        update(OrderLine)
+        .where(OrderLine.id.in_(line_ids))
+        .values(committed=0)
+        .execution_options(synchronize_session=False)
+    )
+
+    by_stock: dict[StockKey, int] = defaultdict(int)
+    by_order: dict[tuple[int, int, str], int] = defaultdict(int)
+    for line_id, order_id, warehouse_id, product_id, _, number, _, _ in released:
+        by_stock[(warehouse_id, product_id)] += units_by_line[line_id]
+        by_order[(order_id, warehouse_id, number)] += units_by_line[line_id]
+    for key in sorted(by_stock):
+        adjust(session, key, committed=-by_stock[key])
+
+    now = utcnow()
+    session.execute(
+        insert(ReleaseLog),
+        [
+            {
+                "released_at": now,
+                "warehouse_id": warehouse_id,
+                "warehouse_code": code,
+                "order_id": order_id,
+                "order_number": number,
+                "line_id": line_id,
+                "sku": sku,
+                "units": units_by_line[line_id],
+                "trigger": trigger.value,
+                "run_id": run_id,
+                "actor": actor,
+            }
+            for line_id, order_id, warehouse_id, _, _, number, code, sku in released
+        ],
+    )
+    for (order_id, warehouse_id, number), units in by_order.items():
+        activity.record(
+            session,
+            "commitment_released",
+            f"released {units} committed units of backordered order {number} "
+            f"({trigger.value}, run {run_id})",
+            actor=actor,
+            warehouse_id=warehouse_id,
+            order_id=order_id,
+        )
+    log.info("run %s released %d lines (%s)", run_id, len(released), trigger.value)
