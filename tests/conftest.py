@@ -1,0 +1,80 @@
+"""Shared fixtures: a fresh database and a fresh CLI (plugin manager) per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, inspect, text
+
+from tests import invariants
+from wms.cli import build_cli
+from wms.plugins import Plugins, make_plugin_manager
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'wms.db'}"
+
+
+def make_runner(db_url: str, plugins: Plugins) -> Run:
+    cli = build_cli(plugins)
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True, input: str | None = None) -> Result:
+        result = runner.invoke(
+            cli, ["--database-url", db_url, "--actor", "tester", *args], input=input
+        )
+        if ok and result.exit_code != 0:
+            raise AssertionError(
+                f"wms {' '.join(args)} exited {result.exit_code}\n"
+                f"stdout: {result.stdout}\nstderr: {result.stderr}\n{result.exception!r}"
+            )
+        return result
+
+    return run
+
+
+@pytest.fixture
+def wms(db_url: str) -> Run:
+    """Run ``wms`` with the installed plugins against this test's database."""
+    return make_runner(db_url, Plugins(make_plugin_manager()))
+
+
+@pytest.fixture
+def host_only(db_url: str) -> Run:
+    """Run ``wms`` with no plugins at all: the host on its own."""
+    return make_runner(db_url, Plugins(make_plugin_manager(load_entry_points=False)))
+
+
+def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, for before/after comparisons."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: sorted(
+                    conn.execute(text(f"SELECT * FROM {table}")).all(), key=repr
+                )
+                for table in sorted(inspect(conn).get_table_names())
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def snapshot(db_url: str) -> Callable[[], dict[str, list[tuple[Any, ...]]]]:
+    return lambda: dump(db_url)
+
+
+@pytest.fixture
+def check(db_url: str) -> Iterator[Callable[[], None]]:
+    """Check DESIGN.md §6 invariants on demand, and once more after the test."""
+    checker = lambda: invariants.check(db_url)  # noqa: E731
+    yield checker
+    checker()
