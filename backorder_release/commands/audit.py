@@ -12,7 +12,7 @@ from backorder_release.audit import COLUMNS, WOULD_MAKE_AVAILABLE, audit
 from backorder_release.backorders import backordered_lines
 from backorder_release.csv_export import write_csv
 from wms.catalog import get_product, get_warehouse
-from wms.output import echo_json, echo_table, format_option
+from wms.output import echo_json, echo_table, format_option, limit_option
 from wms.runtime import Runtime, pass_runtime
 
 LINE_COLUMNS = ["order", "warehouse", "sku", "committed"]
@@ -25,6 +25,7 @@ LINE_COLUMNS = ["order", "warehouse", "sku", "committed"]
 )
 @click.option("--sku", help="Only this product, down to its backordered order lines.")
 @click.option("--warehouse", "warehouse_code", help="Only this warehouse.")
+@limit_option
 @format_option
 @pass_runtime
 def audit_command(
@@ -32,6 +33,7 @@ def audit_command(
     csv_path: Path | None,
     sku: str | None,
     warehouse_code: str | None,
+    limit: int,
     output_format: str,
 ) -> None:
     """Show, per warehouse and SKU, the units backordered lines still hold."""
@@ -61,7 +63,7 @@ def audit_command(
     if output_format == "json":
         echo_json(report)
         return
-    _echo_report(report, csv_path)
+    _echo_report(report, csv_path, limit)
 
 
 def _totals(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -72,12 +74,16 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def _echo_report(report: dict[str, Any], csv_path: Path | None) -> None:
+def _echo_report(report: dict[str, Any], csv_path: Path | None, limit: int) -> None:
+    """The table puts flagged rows first: they deserve a physical count first."""
     totals = report["totals"]
-    echo_table(report["rows"], COLUMNS, empty="no backordered lines hold commitments")
+    flagged_first = sorted(report["rows"], key=lambda r: r["flag"] != WOULD_MAKE_AVAILABLE)
+    echo_table(
+        flagged_first, COLUMNS, empty="no backordered lines hold commitments", limit=limit
+    )
     if "lines" in report and report["lines"]:
         click.echo("")
-        echo_table(report["lines"], LINE_COLUMNS)
+        echo_table(report["lines"], LINE_COLUMNS, limit=limit)
     click.echo("")
     click.echo(
         f"{totals['releasable']} units releasable across {totals['products']} "

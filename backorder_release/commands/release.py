@@ -21,7 +21,7 @@ from backorder_release.release import (
 from wms.catalog import get_warehouse
 from wms.errors import NotFound
 from wms.models import Order
-from wms.output import echo_json, echo_table, format_option
+from wms.output import echo_json, echo_table, format_option, limit_option
 from wms.runtime import Runtime, pass_runtime
 from sqlalchemy import select
 
@@ -40,6 +40,7 @@ DEFAULT_BATCH_SIZE = 500
     show_default=True,
     help="Orders per transaction with --apply.",
 )
+@limit_option
 @format_option
 @pass_runtime
 def release_command(
@@ -48,6 +49,7 @@ def release_command(
     order_number: str | None,
     warehouse_code: str | None,
     batch_size: int,
+    limit: int,
     output_format: str,
 ) -> None:
     """Release the commitments of backordered lines (a dry-run unless --apply)."""
@@ -78,7 +80,7 @@ def release_command(
     if output_format == "json":
         echo_json(report)
         return
-    _echo_report(report)
+    _echo_report(report, limit)
 
 
 def _apply(
@@ -118,8 +120,8 @@ def _totals(lines: list[LineRelease]) -> dict[str, Any]:
     }
 
 
-def _echo_report(report: dict[str, Any]) -> None:
-    echo_table(report["lines"], COLUMNS, empty="no backordered lines found")
+def _echo_report(report: dict[str, Any], limit: int) -> None:
+    echo_table(report["lines"], COLUMNS, empty="no backordered lines found", limit=limit)
     click.echo("")
     for status, total in report["totals"].items():
         if total["lines"]:

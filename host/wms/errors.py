@@ -42,10 +42,14 @@ class SchemaMismatch(WmsError):
 class ImportFailed(WmsError):
     """One or more rows of an import are bad; nothing was loaded."""
 
+    SHOWN = 20
+
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         noun = "problem" if len(problems) == 1 else "problems"
+        shown = "; ".join(problems[: self.SHOWN])
+        more = len(problems) - self.SHOWN
         super().__init__(
-            f"import refused, nothing was loaded ({len(problems)} {noun}): "
-            + "; ".join(problems)
+            f"import refused, nothing was loaded ({len(problems)} {noun}): {shown}"
+            + (f"; and {more} more" if more > 0 else "")
         )

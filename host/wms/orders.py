@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wms import activity
 from wms.errors import (
@@ -252,14 +253,14 @@ def _lock_order(session: Session, number: str) -> tuple[Order, dict[StockKey, St
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    session.scalars(
+    lines = session.scalars(
         select(OrderLine)
         .where(OrderLine.order_id == order.id)
         .order_by(OrderLine.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    session.refresh(order, ["lines"])
+    set_committed_value(order, "lines", list(lines))
     return order, stock
 
 
@@ -296,6 +297,9 @@ def _fire(
     session: Session, plugins: Plugins, hook_name: str, order: Order, actor: str
 ) -> None:
     failed = plugins.fire(session, hook_name, order=order, actor=actor)
+    for line in order.lines:
+        session.expire(line)
+    session.expire(order)
     for plugin_name in failed:
         activity.record(
             session,

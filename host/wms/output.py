@@ -21,23 +21,38 @@ format_option = click.option(
 )
 
 
+limit_option = click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=25,
+    show_default=True,
+    help="Table rows to show (0: all); totals, JSON and CSV always cover everything.",
+)
+
+
 def echo_table(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
     *,
     empty: str = "nothing to show",
+    limit: int = 0,
 ) -> None:
+    """Print an aligned table; with ``limit``, only its first rows and a count of the rest."""
     if not rows:
         click.echo(empty)
         return
+    shown = rows[:limit] if limit else rows
     click.echo(
         tabulate(
-            [[row[c] for c in columns] for row in rows],
+            [[row[c] for c in columns] for row in shown],
             headers=list(columns),
             disable_numparse=True,
             numalign="right",
         )
     )
+    hidden = len(rows) - len(shown)
+    if hidden:
+        click.echo(f"... and {hidden} more rows (--limit 0 shows all)")
 
 
 def echo_json(data: Any) -> None:

@@ -53,7 +53,8 @@ class Plugins:
 
         A plugin that raises has its writes rolled back and the failure
         logged; the host's event (already flushed) stands.  Returns the names
-        of the plugins that failed.
+        of the plugins that failed.  The caller expires what a plugin may
+        have changed behind the session's back.
         """
         session.flush()
         kwargs["session"] = session
@@ -73,5 +74,4 @@ class Plugins:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
             else:
                 savepoint.commit()
-        session.expire_all()
         return failed
