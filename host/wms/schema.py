@@ -45,13 +45,21 @@ def alembic_config(db: Database, plugin_locations: Iterable[str] = ()) -> Config
 
 @dataclass(frozen=True)
 class SchemaState:
+    """Where the database stands against the installed branches.
+
+    ``applied`` holds every revision the database has, including those that
+    Alembic leaves out of ``alembic_version`` because a later revision of
+    another branch depends on them.
+    """
+
     current: frozenset[str]
+    applied: frozenset[str]
     heads: frozenset[str]
     unknown: frozenset[str]
 
     @property
     def is_current(self) -> bool:
-        return self.current == self.heads
+        return not self.unknown and self.heads <= self.applied
 
     @property
     def is_ahead(self) -> bool:
@@ -63,10 +71,17 @@ def schema_state(db: Database, plugin_locations: Iterable[str] = ()) -> SchemaSt
     with db.engine.connect() as conn:
         current = frozenset(MigrationContext.configure(conn).get_current_heads())
     known = {rev.revision for rev in script.walk_revisions()}
+    unknown = frozenset(rev for rev in current if rev not in known)
+    applied: frozenset[str] = frozenset()
+    if current and not unknown:
+        applied = frozenset(
+            rev.revision for rev in script.iterate_revisions(tuple(current), "base")
+        )
     return SchemaState(
         current=current,
+        applied=applied,
         heads=frozenset(script.get_heads()),
-        unknown=frozenset(rev for rev in current if rev not in known),
+        unknown=unknown,
     )
 
 
