@@ -84,12 +84,13 @@ def _echo_report(report: dict[str, Any], csv_path: Path | None, limit: int) -> N
     if "lines" in report and report["lines"]:
         click.echo("")
         echo_table(report["lines"], LINE_COLUMNS, limit=limit)
-    click.echo("")
-    click.echo(
-        f"{totals['releasable']} units releasable across {totals['products']} "
-        f"warehouse/SKU rows; {totals['would_make_available']} flagged "
-        f"{WOULD_MAKE_AVAILABLE} (count those shelves first)"
-    )
+    if totals["products"]:
+        click.echo("")
+        click.echo(
+            f"{totals['releasable']} units releasable across {totals['products']} "
+            f"warehouse/SKU rows; {totals['would_make_available']} flagged "
+            f"{WOULD_MAKE_AVAILABLE} (count those shelves first)"
+        )
     if csv_path is not None:
         click.echo(f"wrote {len(report['rows'])} rows to {csv_path}")
     if totals["releasable"]:

@@ -42,11 +42,16 @@ def echo_table(
         click.echo(empty)
         return
     shown = rows[:limit] if limit else rows
+    # Numbers are right-aligned; text that merely looks numeric (SKU "007",
+    # order "11008") is left as text.
+    text_columns = [
+        i for i, c in enumerate(columns) if not isinstance(shown[0][c], int)
+    ]
     click.echo(
         tabulate(
             [[row[c] for c in columns] for row in shown],
             headers=list(columns),
-            disable_numparse=True,
+            disable_numparse=text_columns,
             numalign="right",
         )
     )

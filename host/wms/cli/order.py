@@ -51,7 +51,11 @@ def place(
         return order_summary(order)
 
     summary = runtime.write(work)
-    click.echo(f"order {number} placed in {warehouse_code} ({len(summary['lines'])} lines)")
+    count = len(summary["lines"])
+    click.echo(
+        f"order {number} placed in {warehouse_code} "
+        f"({count} line{'' if count == 1 else 's'})"
+    )
 
 
 @order_group.command("pick")
