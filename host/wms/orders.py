@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wms import activity
+from wms.catalog import check_code
 from wms.errors import (
     AlreadyExists,
     InvalidQuantity,
@@ -39,6 +40,7 @@ def place_order(
     actor: str,
 ) -> Order:
     """Create an order whose lines commit their full quantity, stock or not."""
+    check_code("order number", number)
     if not lines:
         raise InvalidQuantity(f"order {number} needs at least one --line SKU=QTY")
     _check_distinct(number, [product.sku for product, _ in lines])

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session
 from wms.errors import InvalidQuantity
 from wms.models import Product, Stock, Warehouse
 
+MAX_UNITS = 1_000_000_000
+"""The most units one operator entry may name (quantities are 32-bit on servers)."""
+
+MAX_STOCK = 2_147_483_647
+"""The most units a stock row can hold: the INTEGER range of PostgreSQL and MariaDB."""
+
 StockKey = tuple[int, int]
 """(warehouse_id, product_id): the key stock rows are locked by, in this order."""
 
@@ -129,7 +135,12 @@ def receive(session: Session, warehouse: Warehouse, product: Product, qty: int) 
             f"received quantity must be a positive whole number, not {qty}"
         )
     key = (warehouse.id, product.id)
-    lock_stock(session, [key])
+    row = lock_stock(session, [key])[key]
+    if row.on_hand + qty > MAX_STOCK:
+        raise InvalidQuantity(
+            f"receiving {qty} of {product.sku} would put {row.on_hand + qty:,} on hand "
+            f"in {warehouse.code}, above the limit of {MAX_STOCK:,}"
+        )
     adjust(session, key, on_hand=qty)
 
 

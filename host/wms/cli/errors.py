@@ -1,8 +1,8 @@
 """Turning failures into one line on stderr and a documented exit code.
 
 Exit codes: 0 success, 1 a failure while running (database unreachable or
-aborting, file system errors), 2 bad usage or bad input (click's own usage
-errors and every ``WmsError``).
+aborting), 2 bad usage or bad input (click's own usage errors and every
+``WmsError``, which includes an output path that cannot be written).
 """
 
 from __future__ import annotations

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
 
 from wms.errors import InvalidQuantity
+from wms.stock import MAX_UNITS
+
+_DIGITS = re.compile(r"^-?[0-9]+$")
 
 
 def parse_quantity(text: str, what: str) -> int:
-    """A whole, non-negative number of units, or a clear error naming ``what``."""
-    try:
-        qty = int(text.strip())
-    except ValueError:
-        raise InvalidQuantity(
-            f"{what} must be a whole number of units, not {text!r}"
-        ) from None
+    """A whole, non-negative number of units, or a clear error naming ``what``.
+
+    Only plain digits: Python's int() would also take "1_0" as 10.
+    """
+    stripped = text.strip()
+    if not _DIGITS.match(stripped):
+        raise InvalidQuantity(f"{what} must be a whole number of units, not {text!r}")
+    qty = int(stripped)
     if qty < 0:
         raise InvalidQuantity(f"{what} must not be negative, got {qty}")
+    if qty > MAX_UNITS:
+        raise InvalidQuantity(f"{what} must be at most {MAX_UNITS:,}, got {qty:,}")
     return qty
 
 
@@ -55,13 +62,10 @@ class Quantity(click.ParamType):
     name = "N"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        if isinstance(value, int):
-            qty = value
-        else:
-            try:
-                qty = int(str(value).strip())
-            except ValueError:
-                self.fail(f"{value!r} is not a whole number of units", param, ctx)
+        try:
+            qty = value if isinstance(value, int) else parse_quantity(str(value), "N")
+        except InvalidQuantity as exc:
+            self.fail(str(exc).removeprefix("N "), param, ctx)
         if qty <= 0:
             self.fail(f"must be at least 1, got {qty}", param, ctx)
         return qty
