@@ -10,16 +10,42 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, inspect, text
 
-from tests import invariants
+from tests import databases, invariants
 from wms.cli import build_cli
 from wms.plugins import Plugins, make_plugin_manager
 
 Run = Callable[..., Result]
 
 
+BACKENDS = databases.selected_backends()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A server named in WMS_TEST_DATABASES must answer: never skip it silently."""
+    problems = [
+        problem
+        for backend in BACKENDS
+        if backend != "sqlite"
+        for problem in [databases.check_reachable(backend)]
+        if problem
+    ]
+    if problems:
+        pytest.exit(
+            "test database unreachable (WMS_TEST_DATABASES="
+            f"{','.join(BACKENDS)}): " + "; ".join(problems),
+            returncode=3,
+        )
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'wms.db'}"
+def db_url(backend: str, tmp_path: Path) -> str:
+    """A fresh database: a new SQLite file, or an emptied and migrated server one."""
+    return databases.fresh_database(backend, tmp_path)
 
 
 def make_runner(db_url: str, plugins: Plugins) -> Run:
@@ -47,9 +73,14 @@ def wms(db_url: str) -> Run:
 
 
 @pytest.fixture
-def host_only(db_url: str) -> Run:
-    """Run ``wms`` with no plugins at all: the host on its own."""
-    return make_runner(db_url, Plugins(make_plugin_manager(load_entry_points=False)))
+def host_only(tmp_path: Path) -> Run:
+    """Run ``wms`` with no plugins at all, on its own SQLite file.
+
+    A database that has the plugin's migration is ahead of a host without
+    the plugin, so the host alone always gets a database of its own.
+    """
+    url = f"sqlite:///{tmp_path / 'host-only.db'}"
+    return make_runner(url, Plugins(make_plugin_manager(load_entry_points=False)))
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from click.testing import Result
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select
+
+from backorder_release.models import ReleaseLog
 
 from tests.conftest import Run
 
@@ -59,13 +61,8 @@ def log_rows(url: str) -> list[tuple[str, str, str, str, int]]:
     try:
         with engine.connect() as conn:
             return [
-                tuple(row)  # type: ignore[misc]
-                for row in conn.execute(
-                    text(
-                        "SELECT trigger, warehouse_code, order_number, sku, units "
-                        "FROM backorder_release_log ORDER BY id"
-                    )
-                )
+                (row.trigger, row.warehouse_code, row.order_number, row.sku, row.units)
+                for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
             ]
     finally:
         engine.dispose()
@@ -78,9 +75,7 @@ def log_details(url: str) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             return [
                 dict(row._mapping)
-                for row in conn.execute(
-                    text("SELECT * FROM backorder_release_log ORDER BY id")
-                )
+                for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
             ]
     finally:
         engine.dispose()

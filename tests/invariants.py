@@ -25,12 +25,12 @@ def _stock_equals_lines(conn: Connection) -> None:
                    COALESCE((SELECT SUM(l.committed) FROM order_line l
                              JOIN sales_order o ON o.id = l.order_id
                              WHERE o.warehouse_id = s.warehouse_id
-                               AND l.product_id = s.product_id), 0) AS lines
+                               AND l.product_id = s.product_id), 0) AS line_sum
             FROM stock s
             """
         )
     ).all()
-    bad = [r for r in rows if r.committed != r.lines]
+    bad = [r for r in rows if r.committed != r.line_sum]
     assert not bad, f"stock.committed differs from its lines' sum: {bad}"
     negative = conn.execute(text("SELECT COUNT(*) FROM stock WHERE on_hand < 0")).scalar()
     assert negative == 0, "on_hand went negative"
