@@ -73,14 +73,16 @@ def wms(db_url: str) -> Run:
 
 
 @pytest.fixture
-def host_only(tmp_path: Path) -> Run:
-    """Run ``wms`` with no plugins at all, on its own SQLite file.
+def host_only_url(tmp_path: Path) -> str:
+    """A SQLite file of its own: a database carrying the plugin's branch is
+    ahead of a host without the plugin."""
+    return f"sqlite:///{tmp_path / 'host-only.db'}"
 
-    A database that has the plugin's migration is ahead of a host without
-    the plugin, so the host alone always gets a database of its own.
-    """
-    url = f"sqlite:///{tmp_path / 'host-only.db'}"
-    return make_runner(url, Plugins(make_plugin_manager(load_entry_points=False)))
+
+@pytest.fixture
+def host_only(host_only_url: str) -> Run:
+    """Run ``wms`` with no plugins at all: the host on its own."""
+    return make_runner(host_only_url, Plugins(make_plugin_manager(load_entry_points=False)))
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
 from wms import schema
@@ -57,20 +57,48 @@ def check_reachable(backend: str) -> str | None:
     return None
 
 
+_migrated: set[str] = set()
+"""Servers whose test database is at head since this run emptied it."""
+
+
 def fresh_database(backend: str, tmp_path: Path, *, migrate: bool = True) -> str:
-    """The URL of an empty database (migrated to head unless ``migrate`` is False)."""
+    """The URL of an empty database (migrated to head unless ``migrate`` is False).
+
+    A server database is migrated once per run and then only has its rows
+    deleted between tests, unless a test asks for an unmigrated one.
+    """
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'wms.db'}"
 
     url = server_url(backend)
+    if migrate and backend in _migrated:
+        _delete_rows(url)
+        return url
+
     _empty(backend, url)
+    _migrated.discard(backend)
     if migrate:
         db = Database(url)
         try:
             schema.upgrade(db, Plugins(make_plugin_manager()).migration_locations())
         finally:
             db.dispose()
+        _migrated.add(backend)
     return url
+
+
+def _delete_rows(url: str) -> None:
+    """Delete every row but the schema version, children before parents."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            metadata = MetaData()
+            metadata.reflect(conn)
+            for table in reversed(metadata.sorted_tables):
+                if table.name != "alembic_version":
+                    conn.execute(table.delete())
+    finally:
+        engine.dispose()
 
 
 def _empty(backend: str, url: str) -> None:

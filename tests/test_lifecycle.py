@@ -540,24 +540,18 @@ SCENARIOS = {
 }
 
 
-@pytest.fixture
-def plugin_elsewhere(tmp_path: Path) -> Iterator[tuple[Run, str]]:
-    """``wms`` with the plugin on a second database, next to ``host_only``'s."""
-    url = f"sqlite:///{tmp_path / 'with-plugin.db'}"
-    yield make_runner(url, Plugins(make_plugin_manager())), url
-    invariants.check(url)
-
-
 @pytest.mark.parametrize("stored", OFF_MODES)
 @pytest.mark.parametrize("steps", list(SCENARIOS.values()), ids=list(SCENARIOS))
 def test_setting_off_matches_host_without_plugin(
     host_only: Run,
+    host_only_url: str,
+    wms: Run,
+    db_url: str,
     check: Callable[[], None],
-    plugin_elsewhere: tuple[Run, str],
     stored: tuple[tuple[str, str | None], ...],
     steps: list[tuple[str, ...]],
 ) -> None:
-    plugin, plugin_url = plugin_elsewhere
+    plugin, plugin_url = wms, db_url
     for run in (host_only, plugin):
         run("warehouse", "add", "MAIN")
         run("product", "add", "A")
@@ -570,7 +564,7 @@ def test_setting_off_matches_host_without_plugin(
         host_result = host_only(*step)
         plugin_result = plugin(*step)
         check()
-        invariants.check(plugin_url)
+        invariants.check(host_only_url)
         if step[:2] == ("order", "place"):
             placed.append(step[2])
 
@@ -640,7 +634,7 @@ def test_host_alone_refuses_the_plugin_setting(
     assert snapshot() == before
 
 
-def test_host_alone_runs_the_lifecycle(host_only: Run, check: Callable[[], None]) -> None:
+def test_host_alone_runs_the_lifecycle(host_only: Run, host_only_url: str) -> None:
     host_only("warehouse", "add", "MAIN")
     host_only("product", "add", "A")
     host_only("stock", "receive", "--warehouse", "MAIN", "--sku", "A", "--qty", "5")
@@ -649,7 +643,7 @@ def test_host_alone_runs_the_lifecycle(host_only: Run, check: Callable[[], None]
 
     host_only("order", "qc", "O1", "--line", "A=5", "--confirm-partial")
 
-    check()
+    invariants.check(host_only_url)
     assert order_json(host_only, "O1")["status"] == "partially_shipped"
     assert line_of(host_only, "O1", "A")["committed"] == 3
     assert stock_of(host_only, "A") == {"on_hand": 0, "committed": 3, "available": -3, "backordered": 3}

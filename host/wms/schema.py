@@ -7,6 +7,7 @@ together with ``upgrade heads``.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,16 +32,28 @@ def resolve_location(location: str) -> str:
     return str(resources.files(package).joinpath(relative))
 
 
-def alembic_config(db: Database, plugin_locations: Iterable[str] = ()) -> Config:
-    locations = [HOST_VERSIONS, *plugin_locations]
+def _version_locations(plugin_locations: Iterable[str]) -> tuple[str, ...]:
+    return tuple(resolve_location(x) for x in (HOST_VERSIONS, *plugin_locations))
+
+
+def _base_config(locations: tuple[str, ...]) -> Config:
     config = Config()
     config.set_main_option("script_location", resolve_location("wms:migrations"))
     config.set_main_option("path_separator", "os")
-    config.set_main_option(
-        "version_locations", os.pathsep.join(resolve_location(x) for x in locations)
-    )
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    return config
+
+
+def alembic_config(db: Database, plugin_locations: Iterable[str] = ()) -> Config:
+    config = _base_config(_version_locations(plugin_locations))
     config.attributes["engine"] = db.engine
     return config
+
+
+@functools.lru_cache(maxsize=8)
+def _script_directory(locations: tuple[str, ...]) -> ScriptDirectory:
+    """Parsed once per process: reading every revision file costs tens of ms."""
+    return ScriptDirectory.from_config(_base_config(locations))
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ class SchemaState:
 
 
 def schema_state(db: Database, plugin_locations: Iterable[str] = ()) -> SchemaState:
-    script = ScriptDirectory.from_config(alembic_config(db, plugin_locations))
+    script = _script_directory(_version_locations(plugin_locations))
     with db.engine.connect() as conn:
         current = frozenset(MigrationContext.configure(conn).get_current_heads())
     known = {rev.revision for rev in script.walk_revisions()}
