@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from tests import databases, invariants
 from wms.cli import build_cli
 from wms.plugins import Plugins, make_plugin_manager
+from wms.runtime import Runtime
 
 Run = Callable[..., Result]
 
@@ -49,12 +50,23 @@ def db_url(backend: str, tmp_path: Path) -> str:
 
 
 def make_runner(db_url: str, plugins: Plugins) -> Run:
+    """Invoke ``wms`` in-process, as a new command each time.
+
+    Invocations share one Runtime, as the demo's steps do, so the engine and
+    its compiled-statement cache live across the test; a call that names its
+    own --database-url gets a Runtime of its own.
+    """
     cli = build_cli(plugins)
     runner = CliRunner()
+    shared = Runtime(plugins, db_url)
 
     def run(*args: str, ok: bool = True, input: str | None = None) -> Result:
+        obj = None if "--database-url" in args else shared
         result = runner.invoke(
-            cli, ["--database-url", db_url, "--actor", "tester", *args], input=input
+            cli,
+            ["--database-url", db_url, "--actor", "tester", *args],
+            input=input,
+            obj=obj,
         )
         if ok and result.exit_code != 0:
             raise AssertionError(
@@ -87,17 +99,11 @@ def host_only(host_only_url: str) -> Run:
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, for before/after comparisons."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table: sorted(
-                    conn.execute(text(f"SELECT * FROM {table}")).all(), key=repr
-                )
-                for table in sorted(inspect(conn).get_table_names())
-            }
-    finally:
-        engine.dispose()
+    with databases.connect(url) as conn:
+        return {
+            table: sorted(conn.execute(text(f"SELECT * FROM {table}")).all(), key=repr)
+            for table in sorted(inspect(conn).get_table_names())
+        }
 
 
 @pytest.fixture

@@ -9,10 +9,14 @@ the run at start: it never silently skips.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, text
+from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import make_url
 
 from wms import schema
@@ -42,6 +46,25 @@ def selected_backends() -> list[str]:
 
 def server_url(backend: str) -> str:
     return os.environ.get(f"WMS_TEST_{backend.upper()}_URL", DEFAULT_URLS[backend])
+
+
+@functools.lru_cache(maxsize=None)
+def _server_engine(url: str) -> Engine:
+    return create_engine(url)
+
+
+@contextmanager
+def connect(url: str, *, begin: bool = False) -> Iterator[Connection]:
+    """A connection for the tests' own reads and clean-ups.
+
+    Server engines are kept for the run (connecting to MariaDB costs tens of
+    milliseconds of TLS set-up); a SQLite file gets a throwaway engine.
+    """
+    engine = create_engine(url, poolclass=NullPool) if url.startswith("sqlite") else _server_engine(url)
+    with engine.begin() if begin else engine.connect() as conn:
+        yield conn
+    if url.startswith("sqlite"):
+        engine.dispose()
 
 
 def check_reachable(backend: str) -> str | None:
@@ -77,6 +100,7 @@ def fresh_database(backend: str, tmp_path: Path, *, migrate: bool = True) -> str
 
     _empty(backend, url)
     _migrated.discard(backend)
+    _tables.cache_clear()
     if migrate:
         db = Database(url)
         try:
@@ -89,16 +113,18 @@ def fresh_database(backend: str, tmp_path: Path, *, migrate: bool = True) -> str
 
 def _delete_rows(url: str) -> None:
     """Delete every row but the schema version, children before parents."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            metadata = MetaData()
-            metadata.reflect(conn)
-            for table in reversed(metadata.sorted_tables):
-                if table.name != "alembic_version":
-                    conn.execute(table.delete())
-    finally:
-        engine.dispose()
+    with connect(url, begin=True) as conn:
+        for table in reversed(_tables(url).sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(table.delete())
+
+
+@functools.lru_cache(maxsize=None)
+def _tables(url: str) -> MetaData:
+    metadata = MetaData()
+    with connect(url) as conn:
+        metadata.reflect(conn)
+    return metadata
 
 
 def _empty(backend: str, url: str) -> None:

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from click.testing import Result
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from backorder_release.models import ReleaseLog
 
+from tests import databases
 from tests.conftest import Run
 
 SETTING = "inventory.release_backorder_commitments"
@@ -57,28 +58,22 @@ def line_of(run: Run, number: str, sku: str) -> dict[str, Any]:
 
 def log_rows(url: str) -> list[tuple[str, str, str, str, int]]:
     """The plugin's release log as (trigger, warehouse, order, sku, units), in id order."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [
-                (row.trigger, row.warehouse_code, row.order_number, row.sku, row.units)
-                for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
-            ]
-    finally:
-        engine.dispose()
+    with databases.connect(url) as conn:
+        return [
+            (row.trigger, row.warehouse_code, row.order_number, row.sku, row.units)
+            for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
+        ]
+
 
 
 def log_details(url: str) -> list[dict[str, Any]]:
     """Every column of the release log, in id order."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [
-                dict(row._mapping)
-                for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
-            ]
-    finally:
-        engine.dispose()
+    with databases.connect(url) as conn:
+        return [
+            dict(row._mapping)
+            for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
+        ]
+
 
 
 def assert_one_line_error(result: Result, exit_code: int = 2) -> None:

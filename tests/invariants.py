@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, inspect, text
+
+from tests import databases
 
 
 def check(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            _stock_equals_lines(conn)
-            _lines_within_limits(conn)
-            if "backorder_release_log" in inspect(conn).get_table_names():
-                _no_line_released_twice_per_run(conn)
-    finally:
-        engine.dispose()
+    with databases.connect(url) as conn:
+        _stock_equals_lines(conn)
+        _lines_within_limits(conn)
+        if "backorder_release_log" in inspect(conn).get_table_names():
+            _no_line_released_twice_per_run(conn)
 
 
 def _stock_equals_lines(conn: Connection) -> None:

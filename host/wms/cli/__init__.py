@@ -52,9 +52,9 @@ def build_cli(plugins: Plugins | None = None) -> click.Group:
             )
         if ctx.obj is None:
             ctx.obj = Runtime(plugins, database_url)
+            ctx.call_on_close(ctx.obj.close)
         if actor:
             ctx.obj.actor = actor
-        ctx.call_on_close(ctx.obj.close)
 
     host_commands = (db, warehouse, product, stock, order, settings, activity)
     for module in (*host_commands, importer, demo):
