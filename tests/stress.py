@@ -89,7 +89,7 @@ def op_pick(session: Session, plugins: Plugins, rng: random.Random, tag: str) ->
     on_hand = dict(
         session.execute(
             select(Stock.product_id, Stock.on_hand).where(Stock.warehouse_id == order.warehouse_id)
-        ).tuples().all()
+        ).all()
     )
     found = {}
     for line in lines.values():

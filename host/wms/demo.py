@@ -67,7 +67,7 @@ def generate_backlog(
 
 def summarise(session: Session) -> BacklogSummary:
     by_status = dict(
-        session.execute(select(Order.status, func.count()).group_by(Order.status)).tuples().all()
+        session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
     )
     return BacklogSummary(
         warehouses=session.scalar(select(func.count()).select_from(Warehouse)) or 0,

@@ -285,8 +285,8 @@ def _write(session: Session, data: ImportData) -> None:
         session.execute(insert(Warehouse), [{"code": c, "name": n} for c, n in data.warehouses.items()])
     if data.products:
         session.execute(insert(Product), [{"sku": s, "name": n} for s, n in data.products.items()])
-    warehouse_ids = dict(session.execute(select(Warehouse.code, Warehouse.id)).tuples().all())
-    product_ids = dict(session.execute(select(Product.sku, Product.id)).tuples().all())
+    warehouse_ids = dict(session.execute(select(Warehouse.code, Warehouse.id)).all())
+    product_ids = dict(session.execute(select(Product.sku, Product.id)).all())
 
     if data.stock:
         session.execute(
@@ -304,7 +304,7 @@ def _write(session: Session, data: ImportData) -> None:
                 for n, (w, status) in data.orders.items()
             ],
         )
-    order_ids = dict(session.execute(select(Order.number, Order.id)).tuples().all())
+    order_ids = dict(session.execute(select(Order.number, Order.id)).all())
 
     committed: dict[tuple[int, int], int] = defaultdict(int)
     for number, sku, _, _, units in data.lines:
