@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from wms import catalog, orders
 from wms.errors import WmsError
-from wms.models import Order, Product, Stock, Warehouse
+from wms.models import Activity, Order, Product, Setting, Stock, Warehouse
 from wms.plugins import Plugins
 from wms.stock import adjust, lock_stock, receive
 
@@ -36,7 +36,9 @@ class BacklogSummary:
 
 
 def database_is_empty(session: Session) -> bool:
-    return not session.scalar(select(func.count()).select_from(Warehouse))
+    """No row in any host table: the demo must never mix with real data."""
+    tables = (Warehouse, Product, Stock, Order, Setting, Activity)
+    return not any(session.scalar(select(func.count()).select_from(t)) for t in tables)
 
 
 def generate_backlog(
