@@ -30,8 +30,18 @@ def check_code(kind: str, code: str) -> str:
     return code
 
 
+MAX_NAME = 200
+
+
+def check_name(kind: str, name: str) -> str:
+    if len(name) > MAX_NAME:
+        raise InvalidCode(f"{kind} name is {len(name)} characters long; the most is {MAX_NAME}")
+    return name
+
+
 def add_warehouse(session: Session, code: str, name: str = "") -> Warehouse:
     check_code("warehouse code", code)
+    check_name("warehouse", name)
     if session.scalar(select(Warehouse.id).where(Warehouse.code == code)):
         raise AlreadyExists(f"warehouse {code} already exists")
     warehouse = Warehouse(code=code, name=name or code)
@@ -42,6 +52,7 @@ def add_warehouse(session: Session, code: str, name: str = "") -> Warehouse:
 
 def add_product(session: Session, sku: str, name: str = "") -> Product:
     check_code("SKU", sku)
+    check_name("product", name)
     if session.scalar(select(Product.id).where(Product.sku == sku)):
         raise AlreadyExists(f"product {sku} already exists")
     product = Product(sku=sku, name=name or sku)

@@ -9,6 +9,7 @@ lines' committed units, so the first invariant holds from the start.
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wms import activity
-from wms.catalog import InvalidCode, check_code
-from wms.errors import ImportFailed, WmsError
+from wms.catalog import InvalidCode, check_code, check_name
+from wms.errors import ImportFailed, InvalidQuantity, WmsError
 from wms.models import Order, OrderLine, OrderStatus, Product, Stock, Warehouse
-from wms.stock import adjust, lock_stock
+from wms.stock import MAX_STOCK, MAX_UNITS, adjust, lock_stock, parse_units
 
 COLUMNS = {
     "warehouses.csv": ("code", "name"),
@@ -42,6 +43,8 @@ class ImportData:
     products: dict[str, str] = field(default_factory=dict)
     stock: dict[tuple[str, str], int] = field(default_factory=dict)
     orders: dict[str, tuple[str, str]] = field(default_factory=dict)
+    order_rows: dict[str, str] = field(default_factory=dict)
+    ordered_in_lines: set[str] = field(default_factory=set)
     lines: list[tuple[str, str, int, int, int]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -132,28 +135,49 @@ Row = tuple[str, int, dict[str, str]]
 def _rows(path: Path, problems: _Problems) -> Iterator[Row]:
     """(where, line number, row) for each data row; header problems end the file."""
     name = path.name
+    text = _read_text(path, problems)
+    if text is None:
+        return
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in COLUMNS[name] if c not in header and c not in OPTIONAL_COLUMNS]
-            if missing:
-                problems.add(name, f"missing column(s) {', '.join(missing)}; "
-                             f"expected {', '.join(COLUMNS[name])}")
-                return
-            for row in reader:
-                if None in row:
-                    problems.add(f"{name} line {reader.line_num}", "more fields than columns")
-                    continue
-                yield f"{name} line {reader.line_num}", reader.line_num, {
-                    k: (v or "").strip() for k, v in row.items()
-                }
-    except UnicodeDecodeError as exc:
-        problems.add(name, f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        header = reader.fieldnames or []
+        missing = [
+            c for c in COLUMNS[name] if c not in header and c not in OPTIONAL_COLUMNS
+        ]
+        if missing:
+            problems.add(
+                name,
+                f"missing column(s) {', '.join(missing)}; "
+                f"expected {', '.join(COLUMNS[name])}",
+            )
+            return
+        for row in reader:
+            where = f"{name} line {reader.line_num}"
+            if None in row:
+                problems.add(where, "more fields than columns")
+                continue
+            yield where, reader.line_num, {k: (v or "").strip() for k, v in row.items()}
     except csv.Error as exc:
-        problems.add(name, f"not valid CSV ({exc})")
+        problems.add(f"{name} line {reader.line_num}", f"not valid CSV ({exc})")
+
+
+def _read_text(path: Path, problems: _Problems) -> str | None:
+    """The file as text, or None with the line of the first byte that is not UTF-8."""
+    try:
+        raw = path.read_bytes()
     except OSError as exc:
-        problems.add(name, f"cannot read ({exc.strerror})")
+        problems.add(path.name, f"cannot read ({exc.strerror})")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.add(
+            f"{path.name} line {line}",
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+            "save the file as UTF-8",
+        )
+        return None
 
 
 def _code(value: str, kind: str, where: str, problems: _Problems) -> str | None:
@@ -164,44 +188,62 @@ def _code(value: str, kind: str, where: str, problems: _Problems) -> str | None:
         return None
 
 
-def _count(value: str, column: str, where: str, problems: _Problems) -> int | None:
+def _count(
+    value: str, column: str, where: str, problems: _Problems, most: int = MAX_UNITS
+) -> int | None:
     try:
-        number = int(value)
-    except ValueError:
-        problems.add(where, f"{column} must be a whole number, not {value!r}")
+        return parse_units(value, column, most=most)
+    except InvalidQuantity as exc:
+        problems.add(where, str(exc))
         return None
-    if number < 0:
-        problems.add(where, f"{column} must not be negative, got {number}")
-        return None
-    return number
 
 
-def _read_warehouses(rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems) -> None:
+def _name(row: dict[str, str], kind: str, where: str, problems: _Problems) -> str | None:
+    try:
+        return check_name(kind, row.get("name", ""))
+    except InvalidCode as exc:
+        problems.add(where, str(exc))
+        return None
+
+
+# A row with a bad field still registers its key once the key itself is
+# valid, so rows that refer to it are not reported a second time.
+
+
+def _read_warehouses(
+    rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
+) -> None:
     for where, _, row in rows:
         code = _code(row["code"], "warehouse code", where, problems)
+        name = _name(row, "warehouse", where, problems)
         if code is None:
             continue
         if code in data.warehouses or code in known.warehouses:
             problems.add(where, f"warehouse {code} is already defined")
             continue
-        data.warehouses[code] = row.get("name") or code
+        data.warehouses[code] = name or code
 
 
-def _read_products(rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems) -> None:
+def _read_products(
+    rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
+) -> None:
     for where, _, row in rows:
         sku = _code(row["sku"], "SKU", where, problems)
+        name = _name(row, "product", where, problems)
         if sku is None:
             continue
         if sku in data.products or sku in known.products:
             problems.add(where, f"SKU {sku} is already defined")
             continue
-        data.products[sku] = row.get("name") or sku
+        data.products[sku] = name or sku
 
 
-def _read_stock(rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems) -> None:
+def _read_stock(
+    rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
+) -> None:
     for where, _, row in rows:
         warehouse, sku = row["warehouse"], row["sku"]
-        on_hand = _count(row["on_hand"], "on_hand", where, problems)
+        on_hand = _count(row["on_hand"], "on_hand", where, problems, most=MAX_STOCK)
         ok = _refers(warehouse, data.warehouses, known.warehouses, "warehouse", where, problems)
         ok = _refers(sku, data.products, known.products, "SKU", where, problems) and ok
         if on_hand is None or not ok:
@@ -212,42 +254,55 @@ def _read_stock(rows: Iterator[Row], data: ImportData, known: _Known, problems: 
         data.stock[(warehouse, sku)] = on_hand
 
 
-def _read_orders(rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems) -> None:
+def _read_orders(
+    rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
+) -> None:
     for where, _, row in rows:
         number = _code(row["number"], "order number", where, problems)
         warehouse, status = row["warehouse"], row["status"]
-        ok = _refers(warehouse, data.warehouses, known.warehouses, "warehouse", where, problems)
+        ok = _refers(
+            warehouse, data.warehouses, known.warehouses, "warehouse", where, problems
+        )
         if status not in OrderStatus.ALL:
-            problems.add(where, f"unknown status {status!r}; use one of {', '.join(OrderStatus.ALL)}")
+            problems.add(
+                where, f"unknown status {status!r}; use one of {', '.join(OrderStatus.ALL)}"
+            )
             ok = False
-        if number is None or not ok:
+        if number is None:
             continue
         if number in data.orders or number in known.orders:
             problems.add(where, f"order {number} is already defined")
             continue
         data.orders[number] = (warehouse, status)
+        if ok:
+            data.order_rows[number] = where
 
 
-def _read_lines(rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems) -> None:
+def _read_lines(
+    rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
+) -> None:
     seen: set[tuple[str, str]] = set()
     for where, _, row in rows:
         number, sku = row["order"], row["sku"]
-        quantities = [_count(row[c], c, where, problems) for c in ("ordered", "shipped", "committed")]
+        data.ordered_in_lines.add(number)
+        quantities = [
+            _count(row[c], c, where, problems) for c in ("ordered", "shipped", "committed")
+        ]
         ok = number in data.orders
         if not ok:
             problems.add(where, f"order {number!r} is not in orders.csv")
         ok = _refers(sku, data.products, known.products, "SKU", where, problems) and ok
-        if None in quantities or not ok:
-            continue
-        ordered, shipped, committed = quantities  # type: ignore[misc]  # None ruled out above
-        reason = _line_problem(data.orders[number][1], ordered, shipped, committed)
-        if reason:
-            problems.add(where, reason)
-            continue
         if (number, sku) in seen:
             problems.add(where, f"SKU {sku} appears twice on order {number}")
             continue
         seen.add((number, sku))
+        ordered, shipped, committed = quantities
+        if ordered is None or shipped is None or committed is None or not ok:
+            continue
+        reason = _line_problem(data.orders[number][1], ordered, shipped, committed)
+        if reason:
+            problems.add(where, reason)
+            continue
         data.lines.append((number, sku, ordered, shipped, committed))
 
 
@@ -264,10 +319,9 @@ def _line_problem(status: str, ordered: int, shipped: int, committed: int) -> st
 
 
 def _check_order_lines(data: ImportData, problems: _Problems) -> None:
-    with_lines = {number for number, *_ in data.lines}
-    for number in data.orders:
-        if number not in with_lines:
-            problems.add("orders.csv", f"order {number} has no lines in order_lines.csv")
+    for number, where in data.order_rows.items():
+        if number not in data.ordered_in_lines:
+            problems.add(where, f"order {number} has no lines in order_lines.csv")
 
 
 def _refers(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -40,6 +41,18 @@ class OrderStatus:
     PICKABLE = (PLACED, PICKED, BACKORDERED, PARTIALLY_SHIPPED)
 
 
+def Key(length: int) -> String:  # noqa: N802 - reads as a column type
+    """A business key (code, SKU, order number) compared exactly, case included.
+
+    MariaDB's default collation would call "lamp-1" and "LAMP-1" the same
+    key; SQLite and PostgreSQL would not.  A binary collation there keeps
+    all three alike.
+    """
+    return String(length).with_variant(  # type: ignore[return-value]
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -52,7 +65,7 @@ class Warehouse(Base):
     __tablename__ = "warehouse"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(Key(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
 
 
@@ -60,7 +73,7 @@ class Product(Base):
     __tablename__ = "product"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    sku: Mapped[str] = mapped_column(Key(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
 
 
@@ -88,7 +101,7 @@ class Order(Base):
     __tablename__ = "sales_order"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(Key(64), unique=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     placed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -137,7 +150,7 @@ class Setting(Base):
     __table_args__ = (UniqueConstraint("key", "warehouse_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(Key(200))
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
     value: Mapped[str] = mapped_column(String(200))
 

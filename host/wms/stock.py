@@ -6,6 +6,7 @@ Available and the Backordered badge come from one computation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,8 +23,26 @@ MAX_UNITS = 1_000_000_000
 MAX_STOCK = 2_147_483_647
 """The most units a stock row can hold: the INTEGER range of PostgreSQL and MariaDB."""
 
+_DIGITS = re.compile(r"^-?[0-9]+$")
+
 StockKey = tuple[int, int]
 """(warehouse_id, product_id): the key stock rows are locked by, in this order."""
+
+
+def parse_units(text: str, what: str, *, most: int = MAX_UNITS) -> int:
+    """A whole, non-negative number of units from an operator, or InvalidQuantity.
+
+    Only plain digits: Python's int() would also read "1_0" as 10.
+    """
+    stripped = text.strip()
+    if not _DIGITS.match(stripped):
+        raise InvalidQuantity(f"{what} must be a whole number of units, not {text!r}")
+    units = int(stripped)
+    if units < 0:
+        raise InvalidQuantity(f"{what} must not be negative, got {units}")
+    if units > most:
+        raise InvalidQuantity(f"{what} must be at most {most:,}, got {units:,}")
+    return units
 
 
 @dataclass(frozen=True)

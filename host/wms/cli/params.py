@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import click
 
 from wms.errors import InvalidQuantity
-from wms.stock import MAX_UNITS
-
-_DIGITS = re.compile(r"^-?[0-9]+$")
-
-
-def parse_quantity(text: str, what: str) -> int:
-    """A whole, non-negative number of units, or a clear error naming ``what``.
-
-    Only plain digits: Python's int() would also take "1_0" as 10.
-    """
-    stripped = text.strip()
-    if not _DIGITS.match(stripped):
-        raise InvalidQuantity(f"{what} must be a whole number of units, not {text!r}")
-    qty = int(stripped)
-    if qty < 0:
-        raise InvalidQuantity(f"{what} must not be negative, got {qty}")
-    if qty > MAX_UNITS:
-        raise InvalidQuantity(f"{what} must be at most {MAX_UNITS:,}, got {qty:,}")
-    return qty
+from wms.stock import parse_units
 
 
 class SkuQuantity(click.ParamType):
@@ -41,7 +22,7 @@ class SkuQuantity(click.ParamType):
         if not sep or not sku:
             self.fail(f"{value!r} is not SKU=QTY (e.g. --line ABC-1=3)", param, ctx)
         try:
-            return sku, parse_quantity(qty, f"quantity of {sku}")
+            return sku, parse_units(qty, f"quantity of {sku}")
         except InvalidQuantity as exc:
             self.fail(str(exc), param, ctx)
 
@@ -63,7 +44,7 @@ class Quantity(click.ParamType):
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
         try:
-            qty = value if isinstance(value, int) else parse_quantity(str(value), "N")
+            qty = value if isinstance(value, int) else parse_units(str(value), "N")
         except InvalidQuantity as exc:
             self.fail(str(exc).removeprefix("N "), param, ctx)
         if qty <= 0:

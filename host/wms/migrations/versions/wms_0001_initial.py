@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "wms_0001"
 down_revision = None
@@ -16,11 +17,18 @@ branch_labels = ("wms",)
 depends_on = None
 
 
+def _key(length: int) -> sa.types.TypeEngine[str]:
+    """Business keys compare exactly on MariaDB too (binary collation)."""
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "warehouse",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("code", _key(64), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_warehouse"),
         sa.UniqueConstraint("code", name="uq_warehouse_code"),
@@ -28,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "product",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("sku", sa.String(64), nullable=False),
+        sa.Column("sku", _key(64), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_product"),
         sa.UniqueConstraint("sku", name="uq_product_sku"),
@@ -56,7 +64,7 @@ def upgrade() -> None:
     op.create_table(
         "sales_order",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("number", sa.String(64), nullable=False),
+        sa.Column("number", _key(64), nullable=False),
         sa.Column("warehouse_id", sa.Integer, nullable=False),
         sa.Column("status", sa.String(32), nullable=False),
         sa.Column("placed_at", sa.DateTime, nullable=False),
@@ -101,7 +109,7 @@ def upgrade() -> None:
     op.create_table(
         "setting",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("key", _key(200), nullable=False),
         sa.Column("warehouse_id", sa.Integer, nullable=True),
         sa.Column("value", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_setting"),
