@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from backorder_release.backorders import is_releasable_line
 from wms.models import Order, OrderLine, Product, Stock, Warehouse
 from wms.stock import StockLevel
+
+from backorder_release.backorders import is_releasable_line
 
 WOULD_MAKE_AVAILABLE = "WOULD_MAKE_AVAILABLE"
 
@@ -61,7 +61,7 @@ def audit(
     warehouse_id: int | None = None,
     product_id: int | None = None,
 ) -> list[AuditRow]:
-    """One row per warehouse and product with releasable backordered lines (one query)."""
+    """One row per warehouse and product with releasable lines, in one query."""
     stmt = (
         select(
             Warehouse.code,

@@ -9,7 +9,6 @@ plan, the hooks and the apply all select through these functions.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, select
-
 from wms.models import Order, OrderLine, OrderStatus, Product, Warehouse
 
 BACKORDER_STATUSES = (OrderStatus.BACKORDERED, OrderStatus.PARTIALLY_SHIPPED)

@@ -11,11 +11,10 @@ import enum
 
 from sqlalchemy import DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
 from wms.models import NAMING_CONVENTION, utcnow
 
 
-class Trigger(str, enum.Enum):
+class Trigger(enum.StrEnum):
     """What made a release happen."""
 
     QC_PARTIAL = "qc_partial"

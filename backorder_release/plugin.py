@@ -7,6 +7,8 @@ Every hook implementation is registered here; the lifecycle ones live in
 from __future__ import annotations
 
 import click
+from wms.hookspecs import hookimpl
+from wms.settings import SettingSpec
 
 from backorder_release.commands import register_commands
 from backorder_release.hooks.lifecycle import (
@@ -14,8 +16,6 @@ from backorder_release.hooks.lifecycle import (
     wms_qc_partial_confirmed,
 )
 from backorder_release.settings import RELEASE_SETTING
-from wms.hookspecs import hookimpl
-from wms.settings import SettingSpec
 
 __all__ = [
     "wms_declare_settings",

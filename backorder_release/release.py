@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
-
-from backorder_release.backorders import backordered_lines, is_releasable_line
-from backorder_release.models import ReleaseLog, Trigger
 from wms import activity
 from wms.models import Order, OrderLine, utcnow
 from wms.stock import StockKey, adjust, lock_stock
+
+from backorder_release.backorders import backordered_lines, is_releasable_line
+from backorder_release.models import ReleaseLog, Trigger
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,9 @@ def release_orders(
     )
 
     released = [c for c in candidates if c[0] in current]
-    _write_release(session, released, current, trigger=trigger, run_id=run_id, actor=actor)
+    _write_release(
+        session, released, current, trigger=trigger, run_id=run_id, actor=actor
+    )
 
     return [
         LineRelease(
@@ -129,7 +131,9 @@ def release_orders(
             status=RELEASED if line_id in current else SKIPPED,
             line_id=line_id,
             order_id=order_id,
-            reason="" if line_id in current else "changed by another step; not released",
+            reason=""
+            if line_id in current
+            else "changed by another step; not released",
         )
         for line_id, order_id, _, _, _, number, code, sku in candidates
     ]

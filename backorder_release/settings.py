@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-
 from wms.settings import SettingSpec, resolve
 
 RELEASE_SETTING = SettingSpec(

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import inspect, text
-
-from tests import databases, invariants
 from wms.cli import build_cli
 from wms.plugins import Plugins, make_plugin_manager
 from wms.runtime import Runtime
+
+from tests import databases, invariants
 
 Run = Callable[..., Result]
 
@@ -94,7 +94,9 @@ def host_only_url(tmp_path: Path) -> str:
 @pytest.fixture
 def host_only(host_only_url: str) -> Run:
     """Run ``wms`` with no plugins at all: the host on its own."""
-    return make_runner(host_only_url, Plugins(make_plugin_manager(load_entry_points=False)))
+    return make_runner(
+        host_only_url, Plugins(make_plugin_manager(load_entry_points=False))
+    )
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:

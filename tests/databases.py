@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, text
-from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import make_url
-
+from sqlalchemy.pool import NullPool
 from wms import schema
 from wms.db import Database
 from wms.plugins import Plugins, make_plugin_manager
@@ -48,7 +47,7 @@ def server_url(backend: str) -> str:
     return os.environ.get(f"WMS_TEST_{backend.upper()}_URL", DEFAULT_URLS[backend])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _server_engine(url: str) -> Engine:
     return create_engine(url)
 
@@ -60,7 +59,11 @@ def connect(url: str, *, begin: bool = False) -> Iterator[Connection]:
     Server engines are kept for the run (connecting to MariaDB costs tens of
     milliseconds of TLS set-up); a SQLite file gets a throwaway engine.
     """
-    engine = create_engine(url, poolclass=NullPool) if url.startswith("sqlite") else _server_engine(url)
+    engine = (
+        create_engine(url, poolclass=NullPool)
+        if url.startswith("sqlite")
+        else _server_engine(url)
+    )
     with engine.begin() if begin else engine.connect() as conn:
         yield conn
     if url.startswith("sqlite"):
@@ -119,7 +122,7 @@ def _delete_rows(url: str) -> None:
                 conn.execute(table.delete())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tables(url: str) -> MetaData:
     metadata = MetaData()
     with connect(url) as conn:

@@ -9,7 +9,6 @@ from click.testing import Result
 from sqlalchemy import select
 
 from backorder_release.models import ReleaseLog
-
 from tests import databases
 from tests.conftest import Run
 
@@ -29,7 +28,9 @@ def stock_json(run: Run) -> list[dict[str, Any]]:
 
 def stock_of(run: Run, sku: str, warehouse: str = "MAIN") -> dict[str, int]:
     """on_hand / committed / available / backordered of one warehouse and SKU."""
-    rows = [r for r in stock_json(run) if r["warehouse"] == warehouse and r["sku"] == sku]
+    rows = [
+        r for r in stock_json(run) if r["warehouse"] == warehouse and r["sku"] == sku
+    ]
     assert len(rows) == 1, f"expected one stock row for {warehouse}/{sku}, got {rows}"
     row = rows[0]
     return {k: row[k] for k in ("on_hand", "committed", "available", "backordered")}
@@ -65,7 +66,6 @@ def log_rows(url: str) -> list[tuple[str, str, str, str, int]]:
         ]
 
 
-
 def log_details(url: str) -> list[dict[str, Any]]:
     """Every column of the release log, in id order."""
     with databases.connect(url) as conn:
@@ -73,7 +73,6 @@ def log_details(url: str) -> list[dict[str, Any]]:
             dict(row._mapping)
             for row in conn.execute(select(ReleaseLog).order_by(ReleaseLog.id))
         ]
-
 
 
 def assert_one_line_error(result: Result, exit_code: int = 2) -> None:

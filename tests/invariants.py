@@ -30,7 +30,9 @@ def _stock_equals_lines(conn: Connection) -> None:
     ).all()
     bad = [r for r in rows if r.committed != r.line_sum]
     assert not bad, f"stock.committed differs from its lines' sum: {bad}"
-    negative = conn.execute(text("SELECT COUNT(*) FROM stock WHERE on_hand < 0")).scalar()
+    negative = conn.execute(
+        text("SELECT COUNT(*) FROM stock WHERE on_hand < 0")
+    ).scalar()
     assert negative == 0, "on_hand went negative"
 
 

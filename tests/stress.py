@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-
 from wms import orders
 from wms.cli import build_cli
 from wms.db import Database, DatabaseUnavailable
@@ -41,18 +40,25 @@ WAREHOUSES = ("W1", "W2", "W3")
 SKUS = tuple(f"S{n:02d}" for n in range(12))
 
 
-def _pick_order(session: Session, rng: random.Random, statuses: tuple[str, ...]) -> Order | None:
+def _pick_order(
+    session: Session, rng: random.Random, statuses: tuple[str, ...]
+) -> Order | None:
     """A random order in one of ``statuses`` (or None)."""
     top = session.scalar(select(func.max(Order.id))) or 0
     start = rng.randint(0, top)
     return session.scalars(
-        select(Order).where(Order.status.in_(statuses), Order.id >= start).order_by(Order.id).limit(1)
+        select(Order)
+        .where(Order.status.in_(statuses), Order.id >= start)
+        .order_by(Order.id)
+        .limit(1)
     ).first()
 
 
 def _lock(session: Session, order: Order) -> dict[int, OrderLine]:
     """Take the host's locks, in its order, so 'before' values are exact."""
-    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id)
+    ).all()
     lock_stock(session, [(order.warehouse_id, line.product_id) for line in lines])
     session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
     locked = session.scalars(
@@ -72,11 +78,19 @@ def _book(session: Session, deltas: dict[int, int]) -> None:
 
 
 def op_place(session: Session, plugins: Plugins, rng: random.Random, tag: str) -> None:
-    warehouse = session.scalars(select(Warehouse).where(Warehouse.code == rng.choice(WAREHOUSES))).one()
+    warehouse = session.scalars(
+        select(Warehouse).where(Warehouse.code == rng.choice(WAREHOUSES))
+    ).one()
     skus = sorted(set(rng.choices(SKUS, k=rng.randint(1, 3))))
-    products = session.scalars(select(Product).where(Product.sku.in_(skus)).order_by(Product.sku)).all()
+    products = session.scalars(
+        select(Product).where(Product.sku.in_(skus)).order_by(Product.sku)
+    ).all()
     order = orders.place_order(
-        session, tag, warehouse, [(p, rng.randint(1, 6)) for p in products], actor="stress"
+        session,
+        tag,
+        warehouse,
+        [(p, rng.randint(1, 6)) for p in products],
+        actor="stress",
     )
     _book(session, {line.id: line.ordered for line in order.lines})
 
@@ -88,7 +102,9 @@ def op_pick(session: Session, plugins: Plugins, rng: random.Random, tag: str) ->
     lines = _lock(session, order)
     on_hand = dict(
         session.execute(
-            select(Stock.product_id, Stock.on_hand).where(Stock.warehouse_id == order.warehouse_id)
+            select(Stock.product_id, Stock.on_hand).where(
+                Stock.warehouse_id == order.warehouse_id
+            )
         ).all()
     )
     found = {}
@@ -111,11 +127,20 @@ def op_qc(session: Session, plugins: Plugins, rng: random.Random, tag: str) -> N
     if order is None:
         return
     lines = _lock(session, order)
-    packed = {line.product.sku: rng.randint(0, line.picked) if rng.random() < 0.5 else line.picked for line in lines.values()}
+    packed = {
+        line.product.sku: rng.randint(0, line.picked)
+        if rng.random() < 0.5
+        else line.picked
+        for line in lines.values()
+    }
     if not any(packed.values()):
         return
-    orders.qc_order(session, plugins, order.number, packed, confirm_partial=True, actor="stress")
-    _book(session, {line_id: -packed[line.product.sku] for line_id, line in lines.items()})
+    orders.qc_order(
+        session, plugins, order.number, packed, confirm_partial=True, actor="stress"
+    )
+    _book(
+        session, {line_id: -packed[line.product.sku] for line_id, line in lines.items()}
+    )
 
 
 def op_cancel(session: Session, plugins: Plugins, rng: random.Random, tag: str) -> None:
@@ -128,9 +153,15 @@ def op_cancel(session: Session, plugins: Plugins, rng: random.Random, tag: str) 
     _book(session, {line_id: -units for line_id, units in before.items()})
 
 
-def op_receive(session: Session, plugins: Plugins, rng: random.Random, tag: str) -> None:
-    warehouse = session.scalars(select(Warehouse).where(Warehouse.code == rng.choice(WAREHOUSES))).one()
-    product = session.scalars(select(Product).where(Product.sku == rng.choice(SKUS))).one()
+def op_receive(
+    session: Session, plugins: Plugins, rng: random.Random, tag: str
+) -> None:
+    warehouse = session.scalars(
+        select(Warehouse).where(Warehouse.code == rng.choice(WAREHOUSES))
+    ).one()
+    product = session.scalars(
+        select(Product).where(Product.sku == rng.choice(SKUS))
+    ).one()
     receive(session, warehouse, product, rng.randint(1, 15))
 
 
@@ -143,7 +174,9 @@ OPERATIONS = {
 }
 
 
-def lifecycle_worker(url: str, worker: int, seconds: float, seed: int) -> dict[str, Any]:
+def lifecycle_worker(
+    url: str, worker: int, seconds: float, seed: int
+) -> dict[str, Any]:
     """Random lifecycle steps until the time is up; returns counts and failures."""
     db = Database(url)
     plugins = Plugins(make_plugin_manager())
@@ -160,7 +193,7 @@ def lifecycle_worker(url: str, worker: int, seconds: float, seed: int) -> dict[s
         serial += 1
         tag = f"P{worker}-{serial}"
         try:
-            db.run(lambda s: operation(s, plugins, rng, tag))
+            db.run(lambda s, op=operation, tag=tag: op(s, plugins, rng, tag))
             counts[name] += 1
         except WmsError:
             counts["refused"] += 1
@@ -173,8 +206,18 @@ def lifecycle_worker(url: str, worker: int, seconds: float, seed: int) -> dict[s
 def apply_worker(url: str, seconds: float) -> dict[str, Any]:
     """Run the cleanup command with --apply again and again, as an operator would."""
     cli = build_cli(Plugins(make_plugin_manager()))
-    args = ["--database-url", url, "--actor", "cleanup", "inventory:release-backorder-commitments",
-            "--apply", "--batch-size", "5", "--format", "json"]
+    args = [
+        "--database-url",
+        url,
+        "--actor",
+        "cleanup",
+        "inventory:release-backorder-commitments",
+        "--apply",
+        "--batch-size",
+        "5",
+        "--format",
+        "json",
+    ]
     runs = 0
     failures: list[str] = []
     deadline = time.monotonic() + seconds

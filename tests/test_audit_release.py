@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from wms.plugins import Plugins, make_plugin_manager
 
 from tests import invariants
 from tests.conftest import Run, make_runner
@@ -22,7 +23,6 @@ from tests.helpers import (
     log_rows,
     stock_json,
 )
-from wms.plugins import Plugins, make_plugin_manager
 
 FLAG = "WOULD_MAKE_AVAILABLE"
 
@@ -72,16 +72,37 @@ def committed_by_stock(run: Run) -> dict[tuple[str, str], int]:
 
 BACKLOG_ROWS = [
     {
-        "warehouse": "EAST", "sku": "A", "on_hand": 1, "committed": 6, "available": -5,
-        "releasable": 6, "available_after": 1, "orders": 1, "flag": FLAG,
+        "warehouse": "EAST",
+        "sku": "A",
+        "on_hand": 1,
+        "committed": 6,
+        "available": -5,
+        "releasable": 6,
+        "available_after": 1,
+        "orders": 1,
+        "flag": FLAG,
     },
     {
-        "warehouse": "MAIN", "sku": "A", "on_hand": 0, "committed": 5, "available": -5,
-        "releasable": 5, "available_after": 0, "orders": 2, "flag": "",
+        "warehouse": "MAIN",
+        "sku": "A",
+        "on_hand": 0,
+        "committed": 5,
+        "available": -5,
+        "releasable": 5,
+        "available_after": 0,
+        "orders": 2,
+        "flag": "",
     },
     {
-        "warehouse": "MAIN", "sku": "B", "on_hand": 3, "committed": 5, "available": -2,
-        "releasable": 4, "available_after": 2, "orders": 1, "flag": FLAG,
+        "warehouse": "MAIN",
+        "sku": "B",
+        "on_hand": 3,
+        "committed": 5,
+        "available": -2,
+        "releasable": 4,
+        "available_after": 2,
+        "orders": 1,
+        "flag": FLAG,
     },
 ]
 
@@ -93,7 +114,11 @@ def test_audit_rows_and_totals(backlog: Run) -> None:
     report = audit_json(backlog)
 
     assert report["rows"] == BACKLOG_ROWS
-    assert report["totals"] == {"products": 3, "releasable": 15, "would_make_available": 2}
+    assert report["totals"] == {
+        "products": 3,
+        "releasable": 15,
+        "would_make_available": 2,
+    }
     assert "lines" not in report
 
 
@@ -138,7 +163,11 @@ def test_audit_warehouse_filter(backlog: Run) -> None:
     report = audit_json(backlog, "--warehouse", "MAIN")
 
     assert report["rows"] == BACKLOG_ROWS[1:]
-    assert report["totals"] == {"products": 2, "releasable": 9, "would_make_available": 1}
+    assert report["totals"] == {
+        "products": 2,
+        "releasable": 9,
+        "would_make_available": 1,
+    }
 
 
 def test_audit_sku_drills_down_to_lines(backlog: Run) -> None:
@@ -157,7 +186,9 @@ def test_audit_sku_and_warehouse(backlog: Run) -> None:
     report = audit_json(backlog, "--sku", "A", "--warehouse", "EAST")
 
     assert report["rows"] == BACKLOG_ROWS[:1]
-    assert report["lines"] == [{"order": "O4", "warehouse": "EAST", "sku": "A", "committed": 6}]
+    assert report["lines"] == [
+        {"order": "O4", "warehouse": "EAST", "sku": "A", "committed": 6}
+    ]
 
 
 def test_audit_with_nothing_backordered(wms: Run) -> None:
@@ -215,10 +246,38 @@ def test_dry_run_plan(backlog: Run) -> None:
     assert report["applied"] is False
     assert report["run_id"] is None
     assert report["lines"] == [
-        {"order": "O1", "warehouse": "MAIN", "sku": "A", "units": 3, "status": "planned", "reason": ""},
-        {"order": "O2", "warehouse": "MAIN", "sku": "A", "units": 2, "status": "planned", "reason": ""},
-        {"order": "O2", "warehouse": "MAIN", "sku": "B", "units": 4, "status": "planned", "reason": ""},
-        {"order": "O4", "warehouse": "EAST", "sku": "A", "units": 6, "status": "planned", "reason": ""},
+        {
+            "order": "O1",
+            "warehouse": "MAIN",
+            "sku": "A",
+            "units": 3,
+            "status": "planned",
+            "reason": "",
+        },
+        {
+            "order": "O2",
+            "warehouse": "MAIN",
+            "sku": "A",
+            "units": 2,
+            "status": "planned",
+            "reason": "",
+        },
+        {
+            "order": "O2",
+            "warehouse": "MAIN",
+            "sku": "B",
+            "units": 4,
+            "status": "planned",
+            "reason": "",
+        },
+        {
+            "order": "O4",
+            "warehouse": "EAST",
+            "sku": "A",
+            "units": 6,
+            "status": "planned",
+            "reason": "",
+        },
     ]
     assert report["totals"] == {
         "planned": {"lines": 4, "units": 15, "orders": 3},
@@ -239,7 +298,9 @@ def test_apply_releases_exactly_what_the_audit_says(
     report = release_json(backlog, "--apply")
     check()
 
-    released_units = sum(line["units"] for line in report["lines"] if line["status"] == "released")
+    released_units = sum(
+        line["units"] for line in report["lines"] if line["status"] == "released"
+    )
     logged = log_rows(db_url)
     committed_after = committed_by_stock(backlog)
     assert audit["totals"]["releasable"] == 15
@@ -251,7 +312,9 @@ def test_apply_releases_exactly_what_the_audit_says(
     per_stock: Counter[tuple[str, str]] = Counter()
     for _, warehouse, _, sku, units in logged:
         per_stock[(warehouse, sku)] += units
-    assert per_stock == {(r["warehouse"], r["sku"]): r["releasable"] for r in audit["rows"]}
+    assert per_stock == {
+        (r["warehouse"], r["sku"]): r["releasable"] for r in audit["rows"]
+    }
     for key, units in per_stock.items():
         assert committed_before[key] - committed_after[key] == units
 
@@ -260,7 +323,10 @@ def test_apply_report_and_log(backlog: Run, db_url: str) -> None:
     report = release_json(backlog, "--apply")
 
     assert report["applied"] is True
-    assert [(line["order"], line["sku"], line["units"], line["status"]) for line in report["lines"]] == [
+    assert [
+        (line["order"], line["sku"], line["units"], line["status"])
+        for line in report["lines"]
+    ] == [
         ("O1", "A", 3, "released"),
         ("O2", "A", 2, "released"),
         ("O2", "B", 4, "released"),
@@ -281,11 +347,34 @@ def test_apply_leaves_stock_with_only_open_commitments(backlog: Run) -> None:
     release_json(backlog, "--apply")
 
     assert stock_json(backlog) == [
-        {"warehouse": "EAST", "sku": "A", "on_hand": 1, "committed": 0, "available": 1, "backordered": 0},
-        {"warehouse": "MAIN", "sku": "A", "on_hand": 0, "committed": 0, "available": 0, "backordered": 0},
-        {"warehouse": "MAIN", "sku": "B", "on_hand": 3, "committed": 1, "available": 2, "backordered": 0},
+        {
+            "warehouse": "EAST",
+            "sku": "A",
+            "on_hand": 1,
+            "committed": 0,
+            "available": 1,
+            "backordered": 0,
+        },
+        {
+            "warehouse": "MAIN",
+            "sku": "A",
+            "on_hand": 0,
+            "committed": 0,
+            "available": 0,
+            "backordered": 0,
+        },
+        {
+            "warehouse": "MAIN",
+            "sku": "B",
+            "on_hand": 3,
+            "committed": 1,
+            "available": 2,
+            "backordered": 0,
+        },
     ]
-    assert line_of(backlog, "O3", "B")["committed"] == 1  # a placed order keeps its units
+    assert (
+        line_of(backlog, "O3", "B")["committed"] == 1
+    )  # a placed order keeps its units
     assert audit_json(backlog)["rows"] == []
 
 
@@ -345,7 +434,14 @@ def test_dry_run_one_order(backlog: Run) -> None:
     report = release_json(backlog, "--order", "O1")
 
     assert report["lines"] == [
-        {"order": "O1", "warehouse": "MAIN", "sku": "A", "units": 3, "status": "planned", "reason": ""}
+        {
+            "order": "O1",
+            "warehouse": "MAIN",
+            "sku": "A",
+            "units": 3,
+            "status": "planned",
+            "reason": "",
+        }
     ]
 
 
@@ -392,7 +488,7 @@ def test_audit_csv_with_nothing_to_release_has_only_the_header(
     )
 
 
-FORMULA_SKU = "=HYPERLINK(\"x\")"
+FORMULA_SKU = '=HYPERLINK("x")'
 ODD_SKU = 'Ünïcødé, "quoted" ß'
 
 
@@ -417,12 +513,14 @@ def test_csv_neutralises_formulas_but_keeps_negative_numbers(
     odd_skus(AUDIT, "--csv", str(path))
 
     lines = path.read_bytes().decode("utf-8").split("\r\n")
-    assert lines[1] == "MAIN,\"'=HYPERLINK(\"\"x\"\")\",1,4,-3,4,1,1,WOULD_MAKE_AVAILABLE"
+    assert lines[1] == 'MAIN,"\'=HYPERLINK(""x"")",1,4,-3,4,1,1,WOULD_MAKE_AVAILABLE'
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
     assert rows[1] == ["MAIN", "'" + FORMULA_SKU, "1", "4", "-3", "4", "1", "1", FLAG]
 
 
-def test_csv_round_trips_comma_quote_and_non_ascii(odd_skus: Run, tmp_path: Path) -> None:
+def test_csv_round_trips_comma_quote_and_non_ascii(
+    odd_skus: Run, tmp_path: Path
+) -> None:
     path = tmp_path / "audit.csv"
 
     odd_skus(AUDIT, "--csv", str(path))
@@ -443,7 +541,14 @@ def test_csv_matches_the_json_rows(odd_skus: Run, tmp_path: Path) -> None:
     assert [r["sku"] for r in records] == ["'" + FORMULA_SKU, ODD_SKU]
     assert [r["sku"] for r in report["rows"]] == [FORMULA_SKU, ODD_SKU]
     for record, expected in zip(records, report["rows"], strict=True):
-        for column in ("on_hand", "committed", "available", "releasable", "available_after", "orders"):
+        for column in (
+            "on_hand",
+            "committed",
+            "available",
+            "releasable",
+            "available_after",
+            "orders",
+        ):
             assert int(record[column]) == expected[column]
 
 
@@ -488,8 +593,12 @@ def test_lines_released_by_the_hook_are_skipped_by_apply(
 
     assert report["lines"] == [
         {
-            "order": "O1", "warehouse": "MAIN", "sku": "A", "units": 0,
-            "status": "skipped", "reason": "nothing committed (already released)",
+            "order": "O1",
+            "warehouse": "MAIN",
+            "sku": "A",
+            "units": 0,
+            "status": "skipped",
+            "reason": "nothing committed (already released)",
         }
     ]
     assert report["totals"]["released"] == {"lines": 0, "units": 0, "orders": 0}
@@ -514,6 +623,13 @@ def test_fully_shipped_line_of_a_partial_order_is_not_backordered(
     plan = release_json(wms)
 
     assert plan["lines"] == [
-        {"order": "O1", "warehouse": "MAIN", "sku": "B", "units": 4, "status": "planned", "reason": ""}
+        {
+            "order": "O1",
+            "warehouse": "MAIN",
+            "sku": "B",
+            "units": 4,
+            "status": "planned",
+            "reason": "",
+        }
     ]
     assert [r["sku"] for r in audit_json(wms)["rows"]] == ["B"]

@@ -11,16 +11,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from wms.models import OrderLine
 
 from backorder_release.models import ReleaseLog
 from tests import databases, invariants, stress
 from tests.conftest import Run
 from tests.helpers import SETTING
-from wms.models import OrderLine
 
 SECONDS = float(os.environ.get("WMS_STRESS_SECONDS", "20"))
 LIFECYCLE_WORKERS = 4
@@ -62,14 +61,16 @@ def unaccounted_lines(url: str) -> list[tuple[int, int, int, int]]:
     with databases.connect(url) as conn:
         booked = dict(
             conn.execute(
-                select(stress.ledger.c.line_id, func.sum(stress.ledger.c.delta)).group_by(
-                    stress.ledger.c.line_id
-                )
+                select(
+                    stress.ledger.c.line_id, func.sum(stress.ledger.c.delta)
+                ).group_by(stress.ledger.c.line_id)
             ).all()
         )
         released = dict(
             conn.execute(
-                select(ReleaseLog.line_id, func.sum(ReleaseLog.units)).group_by(ReleaseLog.line_id)
+                select(ReleaseLog.line_id, func.sum(ReleaseLog.units)).group_by(
+                    ReleaseLog.line_id
+                )
             ).all()
         )
         committed = dict(conn.execute(select(OrderLine.id, OrderLine.committed)).all())
@@ -97,8 +98,10 @@ def test_concurrent_lifecycle_and_cleanup_keep_every_invariant(
                 select(ReleaseLog.trigger, func.count()).group_by(ReleaseLog.trigger)
             ).all()
         )
-    print(f"\n{backend}: {SECONDS:.0f} s, operations {dict(sorted(counts.items()))}, "
-          f"releases by trigger {triggers}")
+    print(
+        f"\n{backend}: {SECONDS:.0f} s, operations {dict(sorted(counts.items()))}, "
+        f"releases by trigger {triggers}"
+    )
 
     assert failures == [], f"database errors reached a user: {failures[:5]}"
     invariants.check(db_url)

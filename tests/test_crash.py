@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select
+from wms.models import Order, OrderLine, Stock
 
 from backorder_release.models import ReleaseLog
 from tests import databases, invariants
 from tests.conftest import Run
-from wms.models import Order, OrderLine, Stock
 
 ORDERS = 3000
 KILLS = 20
@@ -35,39 +35,56 @@ def write_backlog(directory: Path, rng: random.Random) -> None:
     directory.mkdir()
     skus = [f"K{n:03d}" for n in range(60)]
     (directory / "warehouses.csv").write_text("code,name\nC1,Crash one\nC2,Crash two\n")
-    (directory / "products.csv").write_text("sku,name\n" + "".join(f"{s},{s}\n" for s in skus))
+    (directory / "products.csv").write_text(
+        "sku,name\n" + "".join(f"{s},{s}\n" for s in skus)
+    )
     with (directory / "stock.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["warehouse", "sku", "on_hand"])
         for warehouse in ("C1", "C2"):
             for sku in skus:
                 writer.writerow([warehouse, sku, rng.randint(0, 40)])
-    with (directory / "orders.csv").open("w", newline="") as orders, (
-        directory / "order_lines.csv"
-    ).open("w", newline="") as lines:
+    with (
+        (directory / "orders.csv").open("w", newline="") as orders,
+        (directory / "order_lines.csv").open("w", newline="") as lines,
+    ):
         order_writer, line_writer = csv.writer(orders), csv.writer(lines)
         order_writer.writerow(["number", "warehouse", "status"])
         line_writer.writerow(["order", "sku", "ordered", "shipped", "committed"])
         for n in range(ORDERS):
-            status = rng.choice(["backordered", "partially_shipped", "partially_shipped", "placed"])
+            status = rng.choice(
+                ["backordered", "partially_shipped", "partially_shipped", "placed"]
+            )
             number = f"K-{n:05d}"
             order_writer.writerow([number, rng.choice(["C1", "C2"]), status])
             for sku in rng.sample(skus, k=rng.randint(2, 3)):
                 ordered = rng.randint(2, 9)
-                shipped = rng.randint(1, ordered - 1) if status == "partially_shipped" else 0
+                shipped = (
+                    rng.randint(1, ordered - 1) if status == "partially_shipped" else 0
+                )
                 line_writer.writerow([number, sku, ordered, shipped, ordered - shipped])
 
 
-def expected_after_release(url: str) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+def expected_after_release(
+    url: str,
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """(line committed, stock committed, units per released line) after one full apply."""
     with databases.connect(url) as conn:
         lines = conn.execute(
-            select(OrderLine.id, OrderLine.committed, Order.status, Order.warehouse_id, OrderLine.product_id)
-            .join(Order, Order.id == OrderLine.order_id)
+            select(
+                OrderLine.id,
+                OrderLine.committed,
+                Order.status,
+                Order.warehouse_id,
+                OrderLine.product_id,
+            ).join(Order, Order.id == OrderLine.order_id)
         ).all()
-        stock = {(w, p): (sid, c) for sid, w, p, c in conn.execute(
-            select(Stock.id, Stock.warehouse_id, Stock.product_id, Stock.committed)
-        )}
+        stock = {
+            (w, p): (sid, c)
+            for sid, w, p, c in conn.execute(
+                select(Stock.id, Stock.warehouse_id, Stock.product_id, Stock.committed)
+            )
+        }
     released = {
         line_id: committed
         for line_id, committed, status, _, _ in lines
@@ -77,11 +94,15 @@ def expected_after_release(url: str) -> tuple[dict[int, int], dict[int, int], di
     for line_id, _, _, warehouse_id, product_id in lines:
         if line_id in released:
             stock_committed[stock[(warehouse_id, product_id)][0]] -= released[line_id]
-    line_committed = {line_id: (0 if line_id in released else c) for line_id, c, *_ in lines}
+    line_committed = {
+        line_id: (0 if line_id in released else c) for line_id, c, *_ in lines
+    }
     return line_committed, stock_committed, released
 
 
-def actual_state(url: str) -> tuple[dict[int, int], dict[int, int], list[tuple[int, int]]]:
+def actual_state(
+    url: str,
+) -> tuple[dict[int, int], dict[int, int], list[tuple[int, int]]]:
     with databases.connect(url) as conn:
         lines = dict(conn.execute(select(OrderLine.id, OrderLine.committed)).all())
         stock = dict(conn.execute(select(Stock.id, Stock.committed)).all())
@@ -125,10 +146,14 @@ def test_sigkill_during_apply_then_rerun_equals_one_clean_run(
     expected_lines, expected_stock, expected_released = expected_after_release(db_url)
 
     kills, attempts = kill_apply_repeatedly(db_url, rng)
-    final = subprocess.run([WMS, "--database-url", db_url, *APPLY], capture_output=True, text=True)
+    final = subprocess.run(
+        [WMS, "--database-url", db_url, *APPLY], capture_output=True, text=True
+    )
 
-    print(f"\n{backend}: {len(expected_released)} releasable lines, {kills} kills "
-          f"mid-release in {attempts} runs")
+    print(
+        f"\n{backend}: {len(expected_released)} releasable lines, {kills} kills "
+        f"mid-release in {attempts} runs"
+    )
     assert final.returncode == 0, final.stderr
     assert kills >= KILLS
     lines, stock, log = actual_state(db_url)

@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 from click.testing import Result
 from sqlalchemy import select
+from wms.demo import generate_backlog
+from wms.models import Order, OrderLine, Product, Stock, Warehouse
+from wms.plugins import Plugins, make_plugin_manager
+from wms.runtime import Runtime
 
 from tests import databases
 from tests.conftest import Run, make_runner
@@ -29,10 +33,6 @@ from tests.helpers import (
     order_json,
     stock_of,
 )
-from wms.demo import generate_backlog
-from wms.models import Order, OrderLine, Product, Stock, Warehouse
-from wms.plugins import Plugins, make_plugin_manager
-from wms.runtime import Runtime
 
 ORDERS = 60
 SEED = 3
@@ -72,7 +72,13 @@ def generate(url: str, *, seed: int = SEED, orders: int = ORDERS) -> None:
     """The demo's backlog alone, through the real lifecycle, on its own database."""
     runtime = Runtime(Plugins(make_plugin_manager()), url)
     try:
-        generate_backlog(runtime.write, runtime.plugins, orders_count=orders, seed=seed, actor="tester")
+        generate_backlog(
+            runtime.write,
+            runtime.plugins,
+            orders_count=orders,
+            seed=seed,
+            actor="tester",
+        )
     finally:
         runtime.close()
 
@@ -86,7 +92,14 @@ def backlog_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
             .order_by(Order.number)
         ).all()
         lines = conn.execute(
-            select(Order.number, Product.sku, OrderLine.ordered, OrderLine.shipped, OrderLine.committed, OrderLine.picked)
+            select(
+                Order.number,
+                Product.sku,
+                OrderLine.ordered,
+                OrderLine.shipped,
+                OrderLine.committed,
+                OrderLine.picked,
+            )
             .join(Order, Order.id == OrderLine.order_id)
             .join(Product, Product.id == OrderLine.product_id)
             .order_by(Order.number, OrderLine.id)
@@ -97,7 +110,11 @@ def backlog_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
             .join(Product, Product.id == Stock.product_id)
             .order_by(Warehouse.code, Product.sku)
         ).all()
-    return {"orders": [tuple(r) for r in orders], "lines": [tuple(r) for r in lines], "stock": [tuple(r) for r in stock]}
+    return {
+        "orders": [tuple(r) for r in orders],
+        "lines": [tuple(r) for r in lines],
+        "stock": [tuple(r) for r in stock],
+    }
 
 
 def releasable_by_stock(url: str) -> dict[tuple[str, str], int]:
@@ -113,7 +130,9 @@ def releasable_by_stock(url: str) -> dict[tuple[str, str], int]:
 def test_demo_succeeds(demo: Result) -> None:
     assert demo.exit_code == 0
     assert demo.stderr == ""
-    assert demo.stdout.startswith(f"Generating a backlog of {ORDERS} orders (seed {SEED})")
+    assert demo.stdout.startswith(
+        f"Generating a backlog of {ORDERS} orders (seed {SEED})"
+    )
 
 
 def test_demo_shows_each_step_command_in_order(demo: Result) -> None:
@@ -123,10 +142,16 @@ def test_demo_shows_each_step_command_in_order(demo: Result) -> None:
 
 
 def test_demo_summary_counts_the_generated_orders(demo: Result, db_url: str) -> None:
-    statuses = Counter(status for number, _, status in backlog_rows(db_url)["orders"] if number.startswith("SO-"))
+    statuses = Counter(
+        status
+        for number, _, status in backlog_rows(db_url)["orders"]
+        if number.startswith("SO-")
+    )
 
     assert sum(statuses.values()) == ORDERS
-    assert demo.stdout.splitlines()[1] == f"3 warehouses, 320 SKUs, {ORDERS} orders: " + ", ".join(
+    assert demo.stdout.splitlines()[
+        1
+    ] == f"3 warehouses, 320 SKUs, {ORDERS} orders: " + ", ".join(
         f"{n} {status}" for status, n in sorted(statuses.items())
     )
 
@@ -137,7 +162,10 @@ def test_demo_summary_counts_the_generated_orders(demo: Result, db_url: str) -> 
 def test_after_the_demo_nothing_is_left_to_release(demo: Result, wms: Run) -> None:
     report = as_json(wms(AUDIT, "--format", "json"))
 
-    assert report == {"rows": [], "totals": {"products": 0, "releasable": 0, "would_make_available": 0}}
+    assert report == {
+        "rows": [],
+        "totals": {"products": 0, "releasable": 0, "would_make_available": 0},
+    }
 
 
 def test_after_the_demo_the_setting_is_on(demo: Result, wms: Run) -> None:
@@ -151,10 +179,20 @@ def test_demo_1_is_partially_shipped_and_holds_no_desks(demo: Result, wms: Run) 
 
     assert (order["warehouse"], order["status"]) == ("AMS", "partially_shipped")
     assert line_of(wms, "DEMO-1", "DEMO-DESK") == {
-        "sku": "DEMO-DESK", "ordered": 4, "shipped": 0, "committed": 0, "picked": 0, "outstanding": 4,
+        "sku": "DEMO-DESK",
+        "ordered": 4,
+        "shipped": 0,
+        "committed": 0,
+        "picked": 0,
+        "outstanding": 4,
     }
     assert line_of(wms, "DEMO-1", "DEMO-LAMP") == {
-        "sku": "DEMO-LAMP", "ordered": 6, "shipped": 6, "committed": 0, "picked": 0, "outstanding": 0,
+        "sku": "DEMO-LAMP",
+        "ordered": 6,
+        "shipped": 6,
+        "committed": 0,
+        "picked": 0,
+        "outstanding": 0,
     }
 
 
@@ -167,7 +205,9 @@ def test_demo_2_is_backordered_and_holds_no_desks(demo: Result, wms: Run) -> Non
     assert stock_of(wms, "DEMO-LAMP", "AMS") == levels(4, 0)
 
 
-def test_release_log_holds_backfill_then_one_row_per_live_event(demo: Result, db_url: str) -> None:
+def test_release_log_holds_backfill_then_one_row_per_live_event(
+    demo: Result, db_url: str
+) -> None:
     rows = log_rows(db_url)
     backfill = [r for r in rows if r[0] == "backfill"]
 
@@ -177,7 +217,9 @@ def test_release_log_holds_backfill_then_one_row_per_live_event(demo: Result, db
         ("qc_partial", "AMS", "DEMO-1", "DEMO-DESK", 4),
         ("picking_backorder", "AMS", "DEMO-2", "DEMO-DESK", 2),
     ]
-    assert all(units > 0 and order.startswith("SO-") for _, _, order, _, units in backfill)
+    assert all(
+        units > 0 and order.startswith("SO-") for _, _, order, _, units in backfill
+    )
 
 
 def test_backfill_released_what_the_first_audit_said(
@@ -294,9 +336,15 @@ def test_demo_refusal_says_what_to_do(wms: Run) -> None:
 
 @pytest.mark.parametrize(
     "orders",
-    [pytest.param("0", id="zero"), pytest.param("-5", id="negative"), pytest.param("many", id="not-a-number")],
+    [
+        pytest.param("0", id="zero"),
+        pytest.param("-5", id="negative"),
+        pytest.param("many", id="not-a-number"),
+    ],
 )
-def test_demo_bad_orders_count_is_a_usage_error(wms: Run, snapshot: Snapshot, orders: str) -> None:
+def test_demo_bad_orders_count_is_a_usage_error(
+    wms: Run, snapshot: Snapshot, orders: str
+) -> None:
     before = snapshot()
 
     result = wms("demo", "--orders", orders, ok=False)

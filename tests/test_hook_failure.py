@@ -9,7 +9,15 @@ import pytest
 
 from backorder_release.hooks import lifecycle
 from tests.conftest import Run
-from tests.helpers import AUDIT, SETTING, as_json, line_of, log_rows, order_json, stock_of
+from tests.helpers import (
+    AUDIT,
+    SETTING,
+    as_json,
+    line_of,
+    log_rows,
+    order_json,
+    stock_of,
+)
 
 
 @pytest.fixture
@@ -35,7 +43,11 @@ def warehouse(wms: Run) -> Run:
 
 
 def test_qc_partial_keeps_shipment_and_commitment_when_the_hook_fails(
-    warehouse: Run, db_url: str, failing_release: None, caplog: pytest.LogCaptureFixture, check
+    warehouse: Run,
+    db_url: str,
+    failing_release: None,
+    caplog: pytest.LogCaptureFixture,
+    check,
 ) -> None:
     warehouse("order", "pick", "O1", "--line", "A=5")
 
@@ -45,17 +57,29 @@ def test_qc_partial_keeps_shipment_and_commitment_when_the_hook_fails(
     assert order_json(warehouse, "O1")["status"] == "partially_shipped"
     assert line_of(warehouse, "O1", "A")["shipped"] == 5
     assert line_of(warehouse, "O1", "A")["committed"] == 3
-    assert stock_of(warehouse, "A") == {"on_hand": 0, "committed": 3, "available": -3, "backordered": 3}
+    assert stock_of(warehouse, "A") == {
+        "on_hand": 0,
+        "committed": 3,
+        "available": -3,
+        "backordered": 3,
+    }
     assert log_rows(db_url) == []
     assert "plugin backorder_release failed in wms_qc_partial_confirmed" in caplog.text
-    kinds = [row["kind"] for row in as_json(warehouse("activity", "--order", "O1", "--format", "json"))]
+    kinds = [
+        row["kind"]
+        for row in as_json(warehouse("activity", "--order", "O1", "--format", "json"))
+    ]
     assert kinds[-2:] == ["order_partially_shipped", "plugin_failed"]
     audit = as_json(warehouse(AUDIT, "--format", "json"))
     assert [(r["sku"], r["releasable"]) for r in audit["rows"]] == [("A", 3)]
 
 
 def test_picking_backorder_stands_when_the_hook_fails(
-    warehouse: Run, db_url: str, failing_release: None, caplog: pytest.LogCaptureFixture, check
+    warehouse: Run,
+    db_url: str,
+    failing_release: None,
+    caplog: pytest.LogCaptureFixture,
+    check,
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="wms.plugins"):
         warehouse("order", "pick", "O1")

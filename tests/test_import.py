@@ -49,7 +49,13 @@ def write_files(directory: Path, files: Files) -> Path:
     return directory
 
 
-def write_csv(directory: Path, name: str, rows: Sequence[Sequence[str]], *, encoding: str = "utf-8") -> None:
+def write_csv(
+    directory: Path,
+    name: str,
+    rows: Sequence[Sequence[str]],
+    *,
+    encoding: str = "utf-8",
+) -> None:
     """A properly quoted CSV file (csv.writer quotes commas, quotes and newlines)."""
     directory.mkdir(parents=True, exist_ok=True)
     with (directory / name).open("w", encoding=encoding, newline="") as handle:
@@ -59,7 +65,9 @@ def write_csv(directory: Path, name: str, rows: Sequence[Sequence[str]], *, enco
 def stock_table(run: Run) -> dict[tuple[str, str], dict[str, int]]:
     """Every stock row keyed by (warehouse, sku), independent of collation order."""
     return {
-        (r["warehouse"], r["sku"]): {k: r[k] for k in ("on_hand", "committed", "available", "backordered")}
+        (r["warehouse"], r["sku"]): {
+            k: r[k] for k in ("on_hand", "committed", "available", "backordered")
+        }
         for r in stock_json(run)
     }
 
@@ -124,16 +132,37 @@ BACKLOG_STOCK = {
 
 BACKLOG_AUDIT_ROWS = [
     {
-        "warehouse": "EAST", "sku": "A", "on_hand": 1, "committed": 6, "available": -5,
-        "releasable": 6, "available_after": 1, "orders": 1, "flag": "WOULD_MAKE_AVAILABLE",
+        "warehouse": "EAST",
+        "sku": "A",
+        "on_hand": 1,
+        "committed": 6,
+        "available": -5,
+        "releasable": 6,
+        "available_after": 1,
+        "orders": 1,
+        "flag": "WOULD_MAKE_AVAILABLE",
     },
     {
-        "warehouse": "MAIN", "sku": "A", "on_hand": 5, "committed": 5, "available": 0,
-        "releasable": 5, "available_after": 5, "orders": 2, "flag": "WOULD_MAKE_AVAILABLE",
+        "warehouse": "MAIN",
+        "sku": "A",
+        "on_hand": 5,
+        "committed": 5,
+        "available": 0,
+        "releasable": 5,
+        "available_after": 5,
+        "orders": 2,
+        "flag": "WOULD_MAKE_AVAILABLE",
     },
     {
-        "warehouse": "MAIN", "sku": "B", "on_hand": 3, "committed": 5, "available": -2,
-        "releasable": 4, "available_after": 2, "orders": 1, "flag": "WOULD_MAKE_AVAILABLE",
+        "warehouse": "MAIN",
+        "sku": "B",
+        "on_hand": 3,
+        "committed": 5,
+        "available": -2,
+        "releasable": 4,
+        "available_after": 2,
+        "orders": 1,
+        "flag": "WOULD_MAKE_AVAILABLE",
     },
 ]
 
@@ -142,7 +171,10 @@ BACKLOG_AUDIT_ROWS = [
 def imported(wms: Run, tmp_path: Path, check: Callable[[], None]) -> Run:
     directory = write_files(tmp_path / "backlog", BACKLOG)
     result = wms("import", str(directory))
-    assert result.stdout == "imported 2 warehouses, 3 products, 3 stock, 6 orders, 8 order lines\n"
+    assert (
+        result.stdout
+        == "imported 2 warehouses, 3 products, 3 stock, 6 orders, 8 order lines\n"
+    )
     check()
     return wms
 
@@ -154,7 +186,9 @@ def test_import_loads_exact_stock(imported: Run) -> None:
 def test_stock_committed_is_the_sum_of_the_lines_not_the_file(imported: Run) -> None:
     table = stock_table(imported)
 
-    assert table[("MAIN", "A")]["committed"] == 3 + 2  # O1 + O2, not the 99 in stock.csv
+    assert (
+        table[("MAIN", "A")]["committed"] == 3 + 2
+    )  # O1 + O2, not the 99 in stock.csv
     assert table[("MAIN", "B")]["committed"] == 4 + 1  # O2 + O3
     assert table[("EAST", "A")]["committed"] == 6
 
@@ -163,45 +197,94 @@ def test_stock_row_is_created_for_a_sku_only_on_lines(imported: Run) -> None:
     rows = [r for r in stock_json(imported) if r["sku"] == "C"]
 
     assert rows == [
-        {"warehouse": "EAST", "sku": "C", "on_hand": 0, "committed": 0, "available": 0, "backordered": 0},
-        {"warehouse": "MAIN", "sku": "C", "on_hand": 0, "committed": 2, "available": -2, "backordered": 2},
+        {
+            "warehouse": "EAST",
+            "sku": "C",
+            "on_hand": 0,
+            "committed": 0,
+            "available": 0,
+            "backordered": 0,
+        },
+        {
+            "warehouse": "MAIN",
+            "sku": "C",
+            "on_hand": 0,
+            "committed": 2,
+            "available": -2,
+            "backordered": 2,
+        },
     ]
 
 
 @pytest.mark.parametrize(
     ("number", "warehouse", "status", "lines"),
     [
-        pytest.param("O1", "MAIN", "partially_shipped", [("A", 8, 5, 3)], id="partially-shipped"),
-        pytest.param("O2", "MAIN", "backordered", [("A", 2, 0, 2), ("B", 4, 0, 4)], id="backordered"),
-        pytest.param("O3", "MAIN", "placed", [("B", 1, 0, 1), ("C", 2, 0, 2)], id="placed"),
-        pytest.param("O4", "EAST", "backordered", [("A", 6, 0, 6)], id="other-warehouse"),
+        pytest.param(
+            "O1", "MAIN", "partially_shipped", [("A", 8, 5, 3)], id="partially-shipped"
+        ),
+        pytest.param(
+            "O2",
+            "MAIN",
+            "backordered",
+            [("A", 2, 0, 2), ("B", 4, 0, 4)],
+            id="backordered",
+        ),
+        pytest.param(
+            "O3", "MAIN", "placed", [("B", 1, 0, 1), ("C", 2, 0, 2)], id="placed"
+        ),
+        pytest.param(
+            "O4", "EAST", "backordered", [("A", 6, 0, 6)], id="other-warehouse"
+        ),
         pytest.param("O5", "MAIN", "shipped", [("B", 2, 2, 0)], id="shipped"),
         pytest.param("O6", "EAST", "cancelled", [("C", 3, 0, 0)], id="cancelled"),
     ],
 )
 def test_import_loads_exact_orders(
-    imported: Run, number: str, warehouse: str, status: str, lines: list[tuple[str, int, int, int]]
+    imported: Run,
+    number: str,
+    warehouse: str,
+    status: str,
+    lines: list[tuple[str, int, int, int]],
 ) -> None:
     order = order_json(imported, number)
 
-    assert (order["number"], order["warehouse"], order["status"]) == (number, warehouse, status)
+    assert (order["number"], order["warehouse"], order["status"]) == (
+        number,
+        warehouse,
+        status,
+    )
     assert lines_of(imported, number) == lines
-    assert [line["outstanding"] for line in order["lines"]] == [o - s for _, o, s, _ in lines]
+    assert [line["outstanding"] for line in order["lines"]] == [
+        o - s for _, o, s, _ in lines
+    ]
 
 
-def test_import_loads_names_and_defaults_an_empty_name_to_the_code(imported: Run) -> None:
+def test_import_loads_names_and_defaults_an_empty_name_to_the_code(
+    imported: Run,
+) -> None:
     warehouses = as_json(imported("warehouse", "list", "--format", "json"))
     products = as_json(imported("product", "list", "--format", "json"))
 
-    assert {(w["code"], w["name"]) for w in warehouses} == {("MAIN", "Main DC"), ("EAST", "EAST")}
-    assert [(p["sku"], p["name"]) for p in products] == [("A", "Anchor"), ("B", "Bracket"), ("C", "Clamp")]
+    assert {(w["code"], w["name"]) for w in warehouses} == {
+        ("MAIN", "Main DC"),
+        ("EAST", "EAST"),
+    }
+    assert [(p["sku"], p["name"]) for p in products] == [
+        ("A", "Anchor"),
+        ("B", "Bracket"),
+        ("C", "Clamp"),
+    ]
 
 
 def test_audit_reports_exactly_the_imported_backorders(imported: Run) -> None:
     report = audit_json(imported)
 
     assert report["rows"] == BACKLOG_AUDIT_ROWS
-    assert report["totals"] == {"products": 3, "releasable": 15, "would_make_available": 3}
+    assert report["totals"] == {
+        "products": 3,
+        "releasable": 15,
+        "would_make_available": 3,
+    }
 
 
 def test_audit_drills_down_to_the_imported_lines(imported: Run) -> None:
@@ -287,7 +370,10 @@ def test_import_next_to_existing_data(
     }
     assert lines_of(existing, "P1") == [("A", 2, 0, 2)]
     assert lines_of(existing, "N1") == [("A", 3, 0, 3), ("X", 4, 0, 4)]
-    assert [(r["warehouse"], r["sku"], r["releasable"], r["orders"]) for r in audit_json(existing)["rows"]] == [
+    assert [
+        (r["warehouse"], r["sku"], r["releasable"], r["orders"])
+        for r in audit_json(existing)["rows"]
+    ] == [
         ("MAIN", "A", 3, 1),
         ("MAIN", "B", 1, 1),
         ("MAIN", "X", 4, 1),
@@ -307,7 +393,10 @@ def test_import_of_orders_only_uses_existing_warehouses_and_products(
 
     result = existing("import", str(directory))
 
-    assert result.stdout == "imported 0 warehouses, 0 products, 0 stock, 1 orders, 1 order lines\n"
+    assert (
+        result.stdout
+        == "imported 0 warehouses, 0 products, 0 stock, 1 orders, 1 order lines\n"
+    )
     assert stock_table(existing)[("MAIN", "B")] == levels(0, 1 + 4)
     assert lines_of(existing, "N1") == [("B", 6, 2, 4)]
 
@@ -315,7 +404,9 @@ def test_import_of_orders_only_uses_existing_warehouses_and_products(
 # --- encodings and awkward SKUs ----------------------------------------------------
 
 
-def test_utf8_bom_files_import(wms: Run, tmp_path: Path, check: Callable[[], None]) -> None:
+def test_utf8_bom_files_import(
+    wms: Run, tmp_path: Path, check: Callable[[], None]
+) -> None:
     directory = tmp_path / "bom"
     for name, content in BACKLOG.items():
         write_files(directory, {name: b"\xef\xbb\xbf" + content.encode("utf-8")})
@@ -327,30 +418,65 @@ def test_utf8_bom_files_import(wms: Run, tmp_path: Path, check: Callable[[], Non
     assert audit_json(wms)["totals"]["releasable"] == 15
 
 
-ODD_SKUS = ['comma, sku', 'say "hi"', 'Ünïcødé, "quoted" ß', "日本-ランプ"]
+ODD_SKUS = ["comma, sku", 'say "hi"', 'Ünïcødé, "quoted" ß', "日本-ランプ"]
 
 
 def test_skus_with_commas_quotes_and_non_ascii_import(
     wms: Run, tmp_path: Path, check: Callable[[], None]
 ) -> None:
     directory = tmp_path / "odd"
-    write_csv(directory, WAREHOUSES, [["code", "name"], ["MAIN", "Main, \"the\" big one"]])
-    write_csv(directory, PRODUCTS, [["sku", "name"], *[[sku, f"name of {sku}"] for sku in ODD_SKUS]])
-    write_csv(directory, STOCK, [["warehouse", "sku", "on_hand"], *[["MAIN", sku, str(i)] for i, sku in enumerate(ODD_SKUS, 1)]])
-    write_csv(directory, ORDERS, [["number", "warehouse", "status"], ["O,1", "MAIN", "backordered"]])
-    write_csv(directory, LINES, [["order", "sku", "ordered", "shipped", "committed"], *[["O,1", sku, "9", "0", "9"] for sku in ODD_SKUS]])
+    write_csv(
+        directory, WAREHOUSES, [["code", "name"], ["MAIN", 'Main, "the" big one']]
+    )
+    write_csv(
+        directory,
+        PRODUCTS,
+        [["sku", "name"], *[[sku, f"name of {sku}"] for sku in ODD_SKUS]],
+    )
+    write_csv(
+        directory,
+        STOCK,
+        [
+            ["warehouse", "sku", "on_hand"],
+            *[["MAIN", sku, str(i)] for i, sku in enumerate(ODD_SKUS, 1)],
+        ],
+    )
+    write_csv(
+        directory,
+        ORDERS,
+        [["number", "warehouse", "status"], ["O,1", "MAIN", "backordered"]],
+    )
+    write_csv(
+        directory,
+        LINES,
+        [
+            ["order", "sku", "ordered", "shipped", "committed"],
+            *[["O,1", sku, "9", "0", "9"] for sku in ODD_SKUS],
+        ],
+    )
 
     wms("import", str(directory))
     check()
 
-    assert stock_table(wms) == {("MAIN", sku): levels(i, 9) for i, sku in enumerate(ODD_SKUS, 1)}
+    assert stock_table(wms) == {
+        ("MAIN", sku): levels(i, 9) for i, sku in enumerate(ODD_SKUS, 1)
+    }
     assert lines_of(wms, "O,1") == [(sku, 9, 0, 9) for sku in ODD_SKUS]
     products = as_json(wms("product", "list", "--format", "json"))
-    assert {(p["sku"], p["name"]) for p in products} == {(sku, f"name of {sku}") for sku in ODD_SKUS}
+    assert {(p["sku"], p["name"]) for p in products} == {
+        (sku, f"name of {sku}") for sku in ODD_SKUS
+    }
     warehouses = as_json(wms("warehouse", "list", "--format", "json"))
     assert [w["name"] for w in warehouses] == ['Main, "the" big one']
     drill = audit_json(wms, "--sku", 'Ünïcødé, "quoted" ß')
-    assert drill["lines"] == [{"order": "O,1", "warehouse": "MAIN", "sku": 'Ünïcødé, "quoted" ß', "committed": 9}]
+    assert drill["lines"] == [
+        {
+            "order": "O,1",
+            "warehouse": "MAIN",
+            "sku": 'Ünïcødé, "quoted" ß',
+            "committed": 9,
+        }
+    ]
 
 
 def test_skus_that_differ_only_in_case_are_different_skus_everywhere(
@@ -358,7 +484,9 @@ def test_skus_that_differ_only_in_case_are_different_skus_everywhere(
 ) -> None:
     """'lamp-1' and 'LAMP-1' are two SKUs on every backend (MariaDB included,
     whose default collation would have merged them)."""
-    directory = write_files(tmp_path / "case", {PRODUCTS: "sku,name\nLAMP-1,upper\nlamp-1,lower\n"})
+    directory = write_files(
+        tmp_path / "case", {PRODUCTS: "sku,name\nLAMP-1,upper\nlamp-1,lower\n"}
+    )
 
     wms("import", str(directory))
 
@@ -384,58 +512,303 @@ def bad(id_: str, changes: Files, *expected: str) -> Any:
 
 BAD_FILES = [
     # header and shape
-    bad("missing-column", {STOCK: "warehouse,sku\nWEST,X\n"}, "stock.csv", "missing column", "on_hand"),
-    bad("missing-column-lines", {ORDERS: None, LINES: "order,sku,ordered,shipped\nN1,X,5,0\n"}, "order_lines.csv", "missing column", "committed"),
-    bad("more-fields-than-header", {STOCK: "warehouse,sku,on_hand\nWEST,X,4,9\n"}, "stock.csv line 2", "more fields"),
-    bad("fewer-fields-than-header", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,0\n"}, "order_lines.csv line 3", "committed"),
-    bad("not-utf8-latin1", {STOCK: b"warehouse,sku,on_hand\nWEST,X,4\nWEST,CAF\xe9,1\n"}, "stock.csv", "UTF-8"),
+    bad(
+        "missing-column",
+        {STOCK: "warehouse,sku\nWEST,X\n"},
+        "stock.csv",
+        "missing column",
+        "on_hand",
+    ),
+    bad(
+        "missing-column-lines",
+        {ORDERS: None, LINES: "order,sku,ordered,shipped\nN1,X,5,0\n"},
+        "order_lines.csv",
+        "missing column",
+        "committed",
+    ),
+    bad(
+        "more-fields-than-header",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,4,9\n"},
+        "stock.csv line 2",
+        "more fields",
+    ),
+    bad(
+        "fewer-fields-than-header",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,0\n"},
+        "order_lines.csv line 3",
+        "committed",
+    ),
+    bad(
+        "not-utf8-latin1",
+        {STOCK: b"warehouse,sku,on_hand\nWEST,X,4\nWEST,CAF\xe9,1\n"},
+        "stock.csv",
+        "UTF-8",
+    ),
     # duplicate keys
-    bad("duplicate-warehouse-in-file", {WAREHOUSES: "code,name\nWEST,West DC\nWEST,Again\n"}, "warehouses.csv line 3", "WEST", "already defined"),
-    bad("duplicate-warehouse-existing", {WAREHOUSES: "code,name\nWEST,West DC\nMAIN,Main\n"}, "warehouses.csv line 3", "MAIN", "already defined"),
-    bad("duplicate-sku-in-file", {PRODUCTS: "sku,name\nX,Xylo\nX,Again\n"}, "products.csv line 3", "X", "already defined"),
-    bad("duplicate-sku-existing", {PRODUCTS: "sku,name\nX,Xylo\nA,Anchor\n"}, "products.csv line 3", "A", "already defined"),
-    bad("duplicate-stock-in-file", {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nWEST,X,6\n"}, "stock.csv line 3", "already defined"),
-    bad("duplicate-stock-existing", {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nMAIN,A,1\n"}, "stock.csv line 3", "already defined"),
-    bad("duplicate-order-in-file", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN1,WEST,placed\n"}, "orders.csv line 3", "N1", "already defined"),
-    bad("duplicate-order-existing", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nP1,MAIN,placed\n"}, "orders.csv line 3", "P1", "already defined"),
-    bad("sku-twice-on-one-order", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,X,1,0,1\n"}, "order_lines.csv line 3", "twice", "N1"),
+    bad(
+        "duplicate-warehouse-in-file",
+        {WAREHOUSES: "code,name\nWEST,West DC\nWEST,Again\n"},
+        "warehouses.csv line 3",
+        "WEST",
+        "already defined",
+    ),
+    bad(
+        "duplicate-warehouse-existing",
+        {WAREHOUSES: "code,name\nWEST,West DC\nMAIN,Main\n"},
+        "warehouses.csv line 3",
+        "MAIN",
+        "already defined",
+    ),
+    bad(
+        "duplicate-sku-in-file",
+        {PRODUCTS: "sku,name\nX,Xylo\nX,Again\n"},
+        "products.csv line 3",
+        "X",
+        "already defined",
+    ),
+    bad(
+        "duplicate-sku-existing",
+        {PRODUCTS: "sku,name\nX,Xylo\nA,Anchor\n"},
+        "products.csv line 3",
+        "A",
+        "already defined",
+    ),
+    bad(
+        "duplicate-stock-in-file",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nWEST,X,6\n"},
+        "stock.csv line 3",
+        "already defined",
+    ),
+    bad(
+        "duplicate-stock-existing",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nMAIN,A,1\n"},
+        "stock.csv line 3",
+        "already defined",
+    ),
+    bad(
+        "duplicate-order-in-file",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN1,WEST,placed\n"},
+        "orders.csv line 3",
+        "N1",
+        "already defined",
+    ),
+    bad(
+        "duplicate-order-existing",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nP1,MAIN,placed\n"},
+        "orders.csv line 3",
+        "P1",
+        "already defined",
+    ),
+    bad(
+        "sku-twice-on-one-order",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,X,1,0,1\n"},
+        "order_lines.csv line 3",
+        "twice",
+        "N1",
+    ),
     # wrong types
-    bad("on-hand-not-a-number", {STOCK: "warehouse,sku,on_hand\nWEST,X,four\n"}, "stock.csv line 2", "on_hand", "whole number"),
-    bad("on-hand-fraction", {STOCK: "warehouse,sku,on_hand\nWEST,X,1.5\n"}, "stock.csv line 2", "on_hand", "whole number"),
-    bad("on-hand-empty", {STOCK: "warehouse,sku,on_hand\nWEST,X,\n"}, "stock.csv line 2", "on_hand", "whole number"),
-    bad("on-hand-negative", {STOCK: "warehouse,sku,on_hand\nWEST,X,-1\n"}, "stock.csv line 2", "on_hand", "negative"),
-    bad("on-hand-with-underscore", {STOCK: "warehouse,sku,on_hand\nWEST,X,1_0\n"}, "stock.csv line 2", "on_hand"),
-    bad("on-hand-beyond-integer-range", {STOCK: "warehouse,sku,on_hand\nWEST,X,3000000000\n"}, "stock.csv line 2", "on_hand"),
-    bad("ordered-beyond-64-bit", {LINES: f"order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,{10**20},0,5\n"}, "order_lines.csv line 3", "ordered"),
-    bad("ordered-not-a-number", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,five,0,5\n"}, "order_lines.csv line 3", "ordered", "whole number"),
-    bad("shipped-negative", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,-1,5\n"}, "order_lines.csv line 3", "shipped", "negative"),
-    bad("committed-negative", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,0,-5\n"}, "order_lines.csv line 3", "committed", "negative"),
-    bad("ordered-zero", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,0,0,0\n"}, "order_lines.csv line 3", "ordered"),
-    bad("name-too-long", {PRODUCTS: "sku,name\nX," + "n" * 201 + "\n"}, "products.csv line 2", "name"),
+    bad(
+        "on-hand-not-a-number",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,four\n"},
+        "stock.csv line 2",
+        "on_hand",
+        "whole number",
+    ),
+    bad(
+        "on-hand-fraction",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,1.5\n"},
+        "stock.csv line 2",
+        "on_hand",
+        "whole number",
+    ),
+    bad(
+        "on-hand-empty",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,\n"},
+        "stock.csv line 2",
+        "on_hand",
+        "whole number",
+    ),
+    bad(
+        "on-hand-negative",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,-1\n"},
+        "stock.csv line 2",
+        "on_hand",
+        "negative",
+    ),
+    bad(
+        "on-hand-with-underscore",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,1_0\n"},
+        "stock.csv line 2",
+        "on_hand",
+    ),
+    bad(
+        "on-hand-beyond-integer-range",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,3000000000\n"},
+        "stock.csv line 2",
+        "on_hand",
+    ),
+    bad(
+        "ordered-beyond-64-bit",
+        {
+            LINES: f"order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,{10**20},0,5\n"
+        },
+        "order_lines.csv line 3",
+        "ordered",
+    ),
+    bad(
+        "ordered-not-a-number",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,five,0,5\n"},
+        "order_lines.csv line 3",
+        "ordered",
+        "whole number",
+    ),
+    bad(
+        "shipped-negative",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,-1,5\n"},
+        "order_lines.csv line 3",
+        "shipped",
+        "negative",
+    ),
+    bad(
+        "committed-negative",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,0,-5\n"},
+        "order_lines.csv line 3",
+        "committed",
+        "negative",
+    ),
+    bad(
+        "ordered-zero",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,0,0,0\n"},
+        "order_lines.csv line 3",
+        "ordered",
+    ),
+    bad(
+        "name-too-long",
+        {PRODUCTS: "sku,name\nX," + "n" * 201 + "\n"},
+        "products.csv line 2",
+        "name",
+    ),
     # references
-    bad("unknown-warehouse-in-stock", {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nNOWHERE,X,1\n"}, "stock.csv line 3", "unknown warehouse", "NOWHERE"),
-    bad("unknown-sku-in-stock", {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nWEST,NOSUCH,1\n"}, "stock.csv line 3", "unknown SKU", "NOSUCH"),
-    bad("unknown-warehouse-in-orders", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,NOWHERE,placed\n"}, "orders.csv line 3", "unknown warehouse", "NOWHERE"),
-    bad("unknown-sku-in-lines", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,NOSUCH,1,0,1\n"}, "order_lines.csv line 3", "unknown SKU", "NOSUCH"),
-    bad("unknown-order-in-lines", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN9,X,1,0,1\n"}, "order_lines.csv line 3", "N9"),
-    bad("line-for-existing-order-not-in-file", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nP1,A,1,0,1\n"}, "order_lines.csv line 3", "P1"),
+    bad(
+        "unknown-warehouse-in-stock",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nNOWHERE,X,1\n"},
+        "stock.csv line 3",
+        "unknown warehouse",
+        "NOWHERE",
+    ),
+    bad(
+        "unknown-sku-in-stock",
+        {STOCK: "warehouse,sku,on_hand\nWEST,X,4\nWEST,NOSUCH,1\n"},
+        "stock.csv line 3",
+        "unknown SKU",
+        "NOSUCH",
+    ),
+    bad(
+        "unknown-warehouse-in-orders",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,NOWHERE,placed\n"},
+        "orders.csv line 3",
+        "unknown warehouse",
+        "NOWHERE",
+    ),
+    bad(
+        "unknown-sku-in-lines",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,NOSUCH,1,0,1\n"},
+        "order_lines.csv line 3",
+        "unknown SKU",
+        "NOSUCH",
+    ),
+    bad(
+        "unknown-order-in-lines",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN9,X,1,0,1\n"},
+        "order_lines.csv line 3",
+        "N9",
+    ),
+    bad(
+        "line-for-existing-order-not-in-file",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nP1,A,1,0,1\n"},
+        "order_lines.csv line 3",
+        "P1",
+    ),
     # quantities and statuses that break the lifecycle's rules
-    bad("shipped-plus-committed-exceed-ordered", {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,2,4\n"}, "order_lines.csv line 3", "exceeds ordered"),
-    bad("committed-on-shipped-order", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,shipped\n", LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN2,X,2,2,0\nN2,A,5,4,1\n"}, "order_lines.csv line 4", "shipped", "committed"),
-    bad("committed-on-cancelled-order", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,cancelled\n", LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN2,X,3,0,0\nN2,A,5,0,5\n"}, "order_lines.csv line 4", "cancelled", "committed"),
-    bad("shipped-order-not-fully-shipped", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,shipped\n", LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN2,X,2,2,0\nN2,A,5,3,0\n"}, "order_lines.csv line 4", "shipped all 5"),
-    bad("unknown-status", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,open\n"}, "orders.csv line 3", "unknown status", "open"),
-    bad("status-wrong-case", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,Backordered\n"}, "orders.csv line 3", "unknown status", "Backordered"),
-    bad("order-with-no-lines", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,placed\n"}, "orders.csv line 3", "N2", "no lines"),
+    bad(
+        "shipped-plus-committed-exceed-ordered",
+        {LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN1,A,5,2,4\n"},
+        "order_lines.csv line 3",
+        "exceeds ordered",
+    ),
+    bad(
+        "committed-on-shipped-order",
+        {
+            ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,shipped\n",
+            LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN2,X,2,2,0\nN2,A,5,4,1\n",
+        },
+        "order_lines.csv line 4",
+        "shipped",
+        "committed",
+    ),
+    bad(
+        "committed-on-cancelled-order",
+        {
+            ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,cancelled\n",
+            LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN2,X,3,0,0\nN2,A,5,0,5\n",
+        },
+        "order_lines.csv line 4",
+        "cancelled",
+        "committed",
+    ),
+    bad(
+        "shipped-order-not-fully-shipped",
+        {
+            ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,shipped\n",
+            LINES: "order,sku,ordered,shipped,committed\nN1,X,5,0,5\nN2,X,2,2,0\nN2,A,5,3,0\n",
+        },
+        "order_lines.csv line 4",
+        "shipped all 5",
+    ),
+    bad(
+        "unknown-status",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,open\n"},
+        "orders.csv line 3",
+        "unknown status",
+        "open",
+    ),
+    bad(
+        "status-wrong-case",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,Backordered\n"},
+        "orders.csv line 3",
+        "unknown status",
+        "Backordered",
+    ),
+    bad(
+        "order-with-no-lines",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\nN2,WEST,placed\n"},
+        "orders.csv line 3",
+        "N2",
+        "no lines",
+    ),
     # codes
-    bad("sku-too-long", {PRODUCTS: "sku,name\nX,Xylo\n" + "Y" * 65 + ",Why\n"}, "products.csv line 3", "SKU"),
-    bad("empty-order-number", {ORDERS: "number,warehouse,status\nN1,WEST,backordered\n,WEST,placed\n"}, "orders.csv line 3", "order number"),
+    bad(
+        "sku-too-long",
+        {PRODUCTS: "sku,name\nX,Xylo\n" + "Y" * 65 + ",Why\n"},
+        "products.csv line 3",
+        "SKU",
+    ),
+    bad(
+        "empty-order-number",
+        {ORDERS: "number,warehouse,status\nN1,WEST,backordered\n,WEST,placed\n"},
+        "orders.csv line 3",
+        "order number",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("files", "expected"), BAD_FILES)
 def test_bad_import_is_refused_and_changes_nothing(
-    existing: Run, tmp_path: Path, snapshot: Snapshot, files: Files, expected: tuple[str, ...]
+    existing: Run,
+    tmp_path: Path,
+    snapshot: Snapshot,
+    files: Files,
+    expected: tuple[str, ...],
 ) -> None:
     directory = write_files(tmp_path / "bad", files)
     before = snapshot()
@@ -449,7 +822,9 @@ def test_bad_import_is_refused_and_changes_nothing(
     assert snapshot() == before
 
 
-def test_the_valid_files_behind_the_bad_cases_import(existing: Run, tmp_path: Path) -> None:
+def test_the_valid_files_behind_the_bad_cases_import(
+    existing: Run, tmp_path: Path
+) -> None:
     """Each bad case differs from these files only by its own fault."""
     directory = write_files(tmp_path / "good", VALID)
 
@@ -493,7 +868,9 @@ def test_bad_byte_deep_in_a_large_file_is_located(
 ) -> None:
     """The error must point at the bad byte: its line, or its offset in the file
     (a large file is decoded in chunks, so a chunk-relative offset misleads)."""
-    rows = [b"sku,name"] + [f"SKU-{i:04d},Product number {i}".encode() for i in range(1, 1000)]
+    rows = [b"sku,name"] + [
+        f"SKU-{i:04d},Product number {i}".encode() for i in range(1, 1000)
+    ]
     rows[700] = b"CAF\xe9,Caf\xe9"  # line 701
     data = b"\n".join(rows) + b"\n"
     directory = write_files(tmp_path / "large", {PRODUCTS: data})
@@ -503,7 +880,9 @@ def test_bad_byte_deep_in_a_large_file_is_located(
 
     assert_one_line_error(result, 2)
     offset = data.index(b"\xe9")
-    located = "products.csv line 701" in result.stderr or f"byte {offset})" in result.stderr
+    located = (
+        "products.csv line 701" in result.stderr or f"byte {offset})" in result.stderr
+    )
     assert located, result.stderr
     assert snapshot() == before
 
@@ -533,7 +912,9 @@ def missing_path(path: Path) -> Path:
     ("make_target", "expected"),
     [
         pytest.param(empty_directory, "no import files", id="empty-directory"),
-        pytest.param(directory_of_unrelated_files, "no import files", id="only-unrelated-files"),
+        pytest.param(
+            directory_of_unrelated_files, "no import files", id="only-unrelated-files"
+        ),
         pytest.param(regular_file, "not a directory", id="a-file-not-a-directory"),
         pytest.param(missing_path, "not a directory", id="path-does-not-exist"),
     ],
@@ -555,7 +936,9 @@ def test_import_path_without_files_is_refused(
     assert snapshot() == before
 
 
-def test_import_without_a_directory_is_a_usage_error(existing: Run, snapshot: Snapshot) -> None:
+def test_import_without_a_directory_is_a_usage_error(
+    existing: Run, snapshot: Snapshot
+) -> None:
     before = snapshot()
 
     result = existing("import", ok=False)

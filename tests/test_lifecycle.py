@@ -8,15 +8,14 @@ host without it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import invariants
-from tests.conftest import Run, dump, make_runner
+from tests.conftest import Run, dump
 from tests.helpers import (
     AUDIT,
     RELEASE,
@@ -31,7 +30,6 @@ from tests.helpers import (
     stock_json,
     stock_of,
 )
-from wms.plugins import Plugins, make_plugin_manager
 
 Act = Callable[..., Any]
 
@@ -106,10 +104,20 @@ def test_place_commits_full_quantity_even_without_stock(
 
     assert order_json(wms, "O1")["status"] == "placed"
     assert line_of(wms, "O1", "A") == {
-        "sku": "A", "ordered": 8, "shipped": 0, "committed": 8, "picked": 0, "outstanding": 8
+        "sku": "A",
+        "ordered": 8,
+        "shipped": 0,
+        "committed": 8,
+        "picked": 0,
+        "outstanding": 8,
     }
     assert stock_of(wms, "A") == levels(on_hand=5, committed=8)
-    assert stock_of(wms, "A") == {"on_hand": 5, "committed": 8, "available": -3, "backordered": 3}
+    assert stock_of(wms, "A") == {
+        "on_hand": 5,
+        "committed": 8,
+        "available": -3,
+        "backordered": 3,
+    }
     assert log_rows(db_url) == []
 
 
@@ -156,11 +164,21 @@ def test_pick_found_nothing_backorders(
     line = line_of(wms, "O1", "A")
     if plant.main_on:
         assert (line["committed"], line["shipped"], line["outstanding"]) == (0, 0, 8)
-        assert stock_of(wms, "A") == {"on_hand": 2, "committed": 0, "available": 2, "backordered": 0}
+        assert stock_of(wms, "A") == {
+            "on_hand": 2,
+            "committed": 0,
+            "available": 2,
+            "backordered": 0,
+        }
         assert log_rows(db_url) == [("picking_backorder", "MAIN", "O1", "A", 8)]
     else:
         assert (line["committed"], line["shipped"], line["outstanding"]) == (8, 0, 8)
-        assert stock_of(wms, "A") == {"on_hand": 2, "committed": 8, "available": -6, "backordered": 6}
+        assert stock_of(wms, "A") == {
+            "on_hand": 2,
+            "committed": 8,
+            "available": -6,
+            "backordered": 6,
+        }
         assert log_rows(db_url) == []
 
 
@@ -197,7 +215,12 @@ def test_pick_with_one_line_found_is_not_a_backorder(
 
     assert order_json(wms, "O1")["status"] == "picked"
     assert [line["committed"] for line in order_json(wms, "O1")["lines"]] == [3, 4]
-    assert stock_of(wms, "B") == {"on_hand": 0, "committed": 4, "available": -4, "backordered": 4}
+    assert stock_of(wms, "B") == {
+        "on_hand": 0,
+        "committed": 4,
+        "available": -4,
+        "backordered": 4,
+    }
     assert log_rows(db_url) == []
 
 
@@ -213,8 +236,18 @@ def test_qc_full_ships_the_order(wms: Run, act: Act, plant: Mode, db_url: str) -
 
     assert order_json(wms, "O1")["status"] == "shipped"
     line = line_of(wms, "O1", "A")
-    assert (line["shipped"], line["committed"], line["picked"], line["outstanding"]) == (8, 0, 0, 0)
-    assert stock_of(wms, "A") == {"on_hand": 2, "committed": 0, "available": 2, "backordered": 0}
+    assert (
+        line["shipped"],
+        line["committed"],
+        line["picked"],
+        line["outstanding"],
+    ) == (8, 0, 0, 0)
+    assert stock_of(wms, "A") == {
+        "on_hand": 2,
+        "committed": 0,
+        "available": 2,
+        "backordered": 0,
+    }
     assert log_rows(db_url) == []
 
 
@@ -230,11 +263,21 @@ def test_qc_partial_confirmed(wms: Run, act: Act, plant: Mode, db_url: str) -> N
     assert (line["shipped"], line["outstanding"], line["picked"]) == (5, 3, 0)
     if plant.main_on:
         assert line["committed"] == 0
-        assert stock_of(wms, "A") == {"on_hand": 0, "committed": 0, "available": 0, "backordered": 0}
+        assert stock_of(wms, "A") == {
+            "on_hand": 0,
+            "committed": 0,
+            "available": 0,
+            "backordered": 0,
+        }
         assert log_rows(db_url) == [("qc_partial", "MAIN", "O1", "A", 3)]
     else:
         assert line["committed"] == 3
-        assert stock_of(wms, "A") == {"on_hand": 0, "committed": 3, "available": -3, "backordered": 3}
+        assert stock_of(wms, "A") == {
+            "on_hand": 0,
+            "committed": 3,
+            "available": -3,
+            "backordered": 3,
+        }
         assert log_rows(db_url) == []
 
 
@@ -283,7 +326,9 @@ def test_qc_partial_without_confirmation_is_refused(
 # --- receive ------------------------------------------------------------------
 
 
-def test_receive_only_raises_on_hand(wms: Run, act: Act, plant: Mode, db_url: str) -> None:
+def test_receive_only_raises_on_hand(
+    wms: Run, act: Act, plant: Mode, db_url: str
+) -> None:
     receive(act, 5)
     act("order", "place", "O1", "--warehouse", "MAIN", "--line", "A=8")
     act("order", "pick", "O1", "--line", "A=5")
@@ -297,9 +342,19 @@ def test_receive_only_raises_on_hand(wms: Run, act: Act, plant: Mode, db_url: st
     assert order_json(wms, "O1")["status"] == "partially_shipped"
     assert log_rows(db_url) == log_before
     if plant.main_on:
-        assert stock_of(wms, "A") == {"on_hand": 4, "committed": 0, "available": 4, "backordered": 0}
+        assert stock_of(wms, "A") == {
+            "on_hand": 4,
+            "committed": 0,
+            "available": 4,
+            "backordered": 0,
+        }
     else:
-        assert stock_of(wms, "A") == {"on_hand": 4, "committed": 3, "available": 1, "backordered": 0}
+        assert stock_of(wms, "A") == {
+            "on_hand": 4,
+            "committed": 3,
+            "available": 1,
+            "backordered": 0,
+        }
 
 
 # --- cancel -------------------------------------------------------------------
@@ -315,7 +370,12 @@ def test_cancel_placed_order_releases_its_commitment(
 
     assert order_json(wms, "O1")["status"] == "cancelled"
     assert line_of(wms, "O1", "A")["committed"] == 0
-    assert stock_of(wms, "A") == {"on_hand": 5, "committed": 0, "available": 5, "backordered": 0}
+    assert stock_of(wms, "A") == {
+        "on_hand": 5,
+        "committed": 0,
+        "available": 5,
+        "backordered": 0,
+    }
     assert log_rows(db_url) == []
 
 
@@ -329,7 +389,9 @@ def test_cancel_backordered_order(wms: Run, act: Act, plant: Mode, db_url: str) 
     assert order_json(wms, "O1")["status"] == "cancelled"
     assert line_of(wms, "O1", "A")["committed"] == 0
     assert stock_of(wms, "A") == levels(on_hand=2, committed=0)
-    expected_log = [("picking_backorder", "MAIN", "O1", "A", 8)] if plant.main_on else []
+    expected_log = (
+        [("picking_backorder", "MAIN", "O1", "A", 8)] if plant.main_on else []
+    )
     assert log_rows(db_url) == expected_log
 
 
@@ -367,13 +429,20 @@ def test_repick_backordered_order_then_ship(
     assert order_json(wms, "O1")["status"] == "picked"
     line = line_of(wms, "O1", "A")
     assert (line["committed"], line["picked"], line["shipped"]) == (8, 8, 0)
-    assert stock_of(wms, "A") == {"on_hand": 8, "committed": 8, "available": 0, "backordered": 0}
+    assert stock_of(wms, "A") == {
+        "on_hand": 8,
+        "committed": 8,
+        "available": 0,
+        "backordered": 0,
+    }
 
     act("order", "qc", "O1", "--line", "A=8")
 
     assert order_json(wms, "O1")["status"] == "shipped"
     assert stock_of(wms, "A") == levels(on_hand=0, committed=0)
-    expected_log = [("picking_backorder", "MAIN", "O1", "A", 8)] if plant.main_on else []
+    expected_log = (
+        [("picking_backorder", "MAIN", "O1", "A", 8)] if plant.main_on else []
+    )
     assert log_rows(db_url) == expected_log
 
 
@@ -410,7 +479,12 @@ def test_repick_partially_shipped_order_in_full(
     assert order_json(wms, "O1")["status"] == "picked"
     line = line_of(wms, "O1", "A")
     assert (line["committed"], line["picked"], line["shipped"]) == (3, 3, 5)
-    assert stock_of(wms, "A") == {"on_hand": 3, "committed": 3, "available": 0, "backordered": 0}
+    assert stock_of(wms, "A") == {
+        "on_hand": 3,
+        "committed": 3,
+        "available": 0,
+        "backordered": 0,
+    }
 
     act("order", "qc", "O1", "--line", "A=3")
 
@@ -436,10 +510,20 @@ def test_repick_partially_shipped_order_partially_again(
     line = line_of(wms, "O1", "A")
     if plant.main_on:
         assert (line["committed"], line["picked"]) == (2, 2)
-        assert stock_of(wms, "A") == {"on_hand": 2, "committed": 2, "available": 0, "backordered": 0}
+        assert stock_of(wms, "A") == {
+            "on_hand": 2,
+            "committed": 2,
+            "available": 0,
+            "backordered": 0,
+        }
     else:
         assert (line["committed"], line["picked"]) == (3, 2)
-        assert stock_of(wms, "A") == {"on_hand": 2, "committed": 3, "available": -1, "backordered": 1}
+        assert stock_of(wms, "A") == {
+            "on_hand": 2,
+            "committed": 3,
+            "available": -1,
+            "backordered": 1,
+        }
 
     act("order", "qc", "O1", "--line", "A=2", "--confirm-partial")
 
@@ -453,7 +537,12 @@ def test_repick_partially_shipped_order_partially_again(
         assert log_rows(db_url) == [("qc_partial", "MAIN", "O1", "A", 3)]
     else:
         assert line["committed"] == 1
-        assert stock_of(wms, "A") == {"on_hand": 0, "committed": 1, "available": -1, "backordered": 1}
+        assert stock_of(wms, "A") == {
+            "on_hand": 0,
+            "committed": 1,
+            "available": -1,
+            "backordered": 1,
+        }
         assert log_rows(db_url) == []
 
 
@@ -506,7 +595,17 @@ OFF_MODES = [
 SCENARIOS = {
     "partial-ship-then-repick": [
         ("stock", "receive", "--warehouse", "MAIN", "--sku", "A", "--qty", "5"),
-        ("order", "place", "O1", "--warehouse", "MAIN", "--line", "A=8", "--line", "B=2"),
+        (
+            "order",
+            "place",
+            "O1",
+            "--warehouse",
+            "MAIN",
+            "--line",
+            "A=8",
+            "--line",
+            "B=2",
+        ),
         ("order", "pick", "O1", "--line", "A=5"),
         ("order", "qc", "O1", "--line", "A=5", "--confirm-partial"),
         ("stock", "receive", "--warehouse", "MAIN", "--sku", "A", "--qty", "2"),
@@ -532,7 +631,17 @@ SCENARIOS = {
         ("order", "place", "O1", "--warehouse", "MAIN", "--line", "B=9"),
         ("order", "pick", "O1", "--line", "B=9"),
         ("order", "qc", "O1", "--line", "B=9"),
-        ("order", "place", "O2", "--warehouse", "MAIN", "--line", "A=5", "--line", "B=1"),
+        (
+            "order",
+            "place",
+            "O2",
+            "--warehouse",
+            "MAIN",
+            "--line",
+            "A=5",
+            "--line",
+            "B=1",
+        ),
         ("order", "pick", "O2"),
         ("order", "pick", "O2"),
         ("order", "cancel", "O2"),
@@ -557,7 +666,13 @@ def test_setting_off_matches_host_without_plugin(
         run("product", "add", "A")
         run("product", "add", "B")
     for value, warehouse in stored:
-        plugin("settings", "set", SETTING, value, *(("--warehouse", warehouse) if warehouse else ()))
+        plugin(
+            "settings",
+            "set",
+            SETTING,
+            value,
+            *(("--warehouse", warehouse) if warehouse else ()),
+        )
 
     placed: list[str] = []
     for step in steps:
@@ -571,7 +686,10 @@ def test_setting_off_matches_host_without_plugin(
         assert plugin_result.stdout == host_result.stdout, step
         assert stock_json(plugin) == stock_json(host_only), step
         for number in placed:
-            assert order_json(plugin, number) == order_json(host_only, number), (step, number)
+            assert order_json(plugin, number) == order_json(host_only, number), (
+                step,
+                number,
+            )
     assert log_rows(plugin_url) == []
 
 
@@ -646,7 +764,12 @@ def test_host_alone_runs_the_lifecycle(host_only: Run, host_only_url: str) -> No
     invariants.check(host_only_url)
     assert order_json(host_only, "O1")["status"] == "partially_shipped"
     assert line_of(host_only, "O1", "A")["committed"] == 3
-    assert stock_of(host_only, "A") == {"on_hand": 0, "committed": 3, "available": -3, "backordered": 3}
+    assert stock_of(host_only, "A") == {
+        "on_hand": 0,
+        "committed": 3,
+        "available": -3,
+        "backordered": 3,
+    }
 
 
 def test_hook_log_row_records_who_what_and_where(wms: Run, db_url: str) -> None:
@@ -664,7 +787,9 @@ def test_hook_log_row_records_who_what_and_where(wms: Run, db_url: str) -> None:
     (row,) = log_details(db_url)
     assert row["released_at"] is not None
     assert row["run_id"]
-    assert {k: v for k, v in row.items() if k not in ("id", "released_at", "run_id")} == {
+    assert {
+        k: v for k, v in row.items() if k not in ("id", "released_at", "run_id")
+    } == {
         "warehouse_id": warehouse_id,
         "warehouse_code": "MAIN",
         "order_id": order_id,

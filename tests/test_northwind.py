@@ -30,10 +30,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from wms.plugins import Plugins, make_plugin_manager
 
 from tests import invariants
 from tests.conftest import dump, make_runner
-from wms.plugins import Plugins, make_plugin_manager
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "examples" / "northwind" / "run.py"
@@ -102,7 +102,8 @@ def sku(product_id: str) -> str:
 def simulate(data: Path) -> Expected:
     """Replay the unshipped orders with a plain shelf count, no wms involved."""
     stock = {
-        sku(r["product_id"]): int(r["units_in_stock"]) for r in rows(data / "products.csv")
+        sku(r["product_id"]): int(r["units_in_stock"])
+        for r in rows(data / "products.csv")
     }
     shelf = dict(stock)
     lines: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -212,7 +213,9 @@ def test_audit_says_what_apply_then_releases(northwind: Run) -> None:
     audit = reports["audit"]
     by_sku = {row["sku"]: row for row in audit["rows"]}
 
-    assert {s: row["releasable"] for s, row in by_sku.items()} == expected.releasable_by_sku
+    assert {
+        s: row["releasable"] for s, row in by_sku.items()
+    } == expected.releasable_by_sku
     assert {s: row["orders"] for s, row in by_sku.items()} == expected.orders_by_sku
     assert {s: row["on_hand"] for s, row in by_sku.items()} == {
         s: expected.on_hand_after[s] for s in by_sku
@@ -266,7 +269,9 @@ def test_the_release_log_accounts_for_every_unit(northwind: Run) -> None:
 def test_setting_is_on_and_invariants_hold(northwind: Run) -> None:
     assert northwind.wms("settings", "get", SETTING)["value"] is True
     invariants.check(northwind.url)
-    stock = {row["sku"]: row for row in northwind.wms("stock", "show", "--warehouse", "NW")}
+    stock = {
+        row["sku"]: row for row in northwind.wms("stock", "show", "--warehouse", "NW")
+    }
     assert sum(row["committed"] for row in stock.values()) == 0
     # NW-05 and NW-29: nothing in stock and never ordered, so no stock row.
     expected = northwind.expected.on_hand_after
@@ -278,7 +283,9 @@ def test_setting_is_on_and_invariants_hold(northwind: Run) -> None:
 def test_every_step_is_echoed(northwind: Run) -> None:
     out = northwind.stdout
     assert "$ wms order place 11008 --warehouse NW --line NW-28=70" in out
-    assert "$ wms order pick 11061 --line NW-60=0\norder 11061 is now backordered" in out
+    assert (
+        "$ wms order pick 11061 --line NW-60=0\norder 11061 is now backordered" in out
+    )
     assert "$ wms inventory:release-backorder-commitments --apply --format json" in out
     assert f"$ wms settings set {SETTING} true" in out
     assert "$ wms order qc 11061" not in out  # nothing picked, so no QC

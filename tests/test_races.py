@@ -47,7 +47,9 @@ def race(url: str, number: str) -> list[str]:
             return [error for job in jobs if (error := job.get(timeout=120))]
 
 
-def test_two_applies_and_a_picking_backorder_release_once(wms: Run, db_url: str) -> None:
+def test_two_applies_and_a_picking_backorder_release_once(
+    wms: Run, db_url: str
+) -> None:
     wms("warehouse", "add", "MAIN")
     wms("product", "add", "A")
     numbers = [f"R{n}" for n in range(ORDERS)]
@@ -72,7 +74,9 @@ def test_two_applies_and_a_picking_backorder_release_once(wms: Run, db_url: str)
             select(ReleaseLog.trigger, func.count()).group_by(ReleaseLog.trigger)
         ).all()
     print(f"\nreleases won by trigger: {dict(winners)}")
-    assert [tuple(row) for row in released] == [(number, 1, 5) for number in sorted(numbers)]
+    assert [tuple(row) for row in released] == [
+        (number, 1, 5) for number in sorted(numbers)
+    ]
     for number in numbers:
         assert order_json(wms, number)["status"] == "backordered"
         assert line_of(wms, number, "A")["committed"] == 0

@@ -7,20 +7,22 @@ from typing import Any
 
 import click
 from sqlalchemy.orm import Session
+from wms.catalog import get_product, get_warehouse
+from wms.output import echo_json, echo_table, format_option, limit_option
+from wms.runtime import Runtime, pass_runtime
 
 from backorder_release.audit import COLUMNS, WOULD_MAKE_AVAILABLE, audit
 from backorder_release.backorders import backordered_lines
 from backorder_release.csv_export import write_csv
-from wms.catalog import get_product, get_warehouse
-from wms.output import echo_json, echo_table, format_option, limit_option
-from wms.runtime import Runtime, pass_runtime
 
 LINE_COLUMNS = ["order", "warehouse", "sku", "committed"]
 
 
 @click.command("inventory:audit-backorder-commitments")
 @click.option(
-    "--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the rows to this CSV file.",
 )
 @click.option("--sku", help="Only this product, down to its backordered order lines.")
@@ -39,13 +41,23 @@ def audit_command(
     """Show, per warehouse and SKU, the units backordered lines still hold."""
 
     def work(session: Session) -> dict[str, Any]:
-        warehouse_id = get_warehouse(session, warehouse_code).id if warehouse_code else None
+        warehouse_id = (
+            get_warehouse(session, warehouse_code).id if warehouse_code else None
+        )
         product_id = get_product(session, sku).id if sku else None
-        rows = [r.as_dict() for r in audit(session, warehouse_id=warehouse_id, product_id=product_id)]
+        rows = [
+            r.as_dict()
+            for r in audit(session, warehouse_id=warehouse_id, product_id=product_id)
+        ]
         lines = []
         if product_id is not None:
             lines = [
-                {"order": number, "warehouse": code, "sku": line_sku, "committed": committed}
+                {
+                    "order": number,
+                    "warehouse": code,
+                    "sku": line_sku,
+                    "committed": committed,
+                }
                 for _, _, _, _, committed, number, code, line_sku in session.execute(
                     backordered_lines(warehouse_id=warehouse_id, product_id=product_id)
                 )
@@ -70,16 +82,23 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, int]:
     return {
         "products": len(rows),
         "releasable": sum(r["releasable"] for r in rows),
-        "would_make_available": sum(1 for r in rows if r["flag"] == WOULD_MAKE_AVAILABLE),
+        "would_make_available": sum(
+            1 for r in rows if r["flag"] == WOULD_MAKE_AVAILABLE
+        ),
     }
 
 
 def _echo_report(report: dict[str, Any], csv_path: Path | None, limit: int) -> None:
     """The table puts flagged rows first: they deserve a physical count first."""
     totals = report["totals"]
-    flagged_first = sorted(report["rows"], key=lambda r: r["flag"] != WOULD_MAKE_AVAILABLE)
+    flagged_first = sorted(
+        report["rows"], key=lambda r: r["flag"] != WOULD_MAKE_AVAILABLE
+    )
     echo_table(
-        flagged_first, COLUMNS, empty="no backordered lines hold commitments", limit=limit
+        flagged_first,
+        COLUMNS,
+        empty="no backordered lines hold commitments",
+        limit=limit,
     )
     if "lines" in report and report["lines"]:
         click.echo("")

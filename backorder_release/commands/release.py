@@ -6,7 +6,13 @@ from collections import Counter
 from typing import Any
 
 import click
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wms.catalog import get_warehouse
+from wms.errors import NotFound
+from wms.models import Order
+from wms.output import echo_json, echo_table, format_option, limit_option
+from wms.runtime import Runtime, pass_runtime
 
 from backorder_release.models import Trigger
 from backorder_release.release import (
@@ -18,19 +24,15 @@ from backorder_release.release import (
     plan_release,
     release_orders,
 )
-from wms.catalog import get_warehouse
-from wms.errors import NotFound
-from wms.models import Order
-from wms.output import echo_json, echo_table, format_option, limit_option
-from wms.runtime import Runtime, pass_runtime
-from sqlalchemy import select
 
 COLUMNS = ["order", "warehouse", "sku", "units", "status", "reason"]
 DEFAULT_BATCH_SIZE = 500
 
 
 @click.command("inventory:release-backorder-commitments")
-@click.option("--apply", "apply_", is_flag=True, help="Release for real (default: dry-run).")
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Release for real (default: dry-run)."
+)
 @click.option("--order", "order_number", help="Only this order.")
 @click.option("--warehouse", "warehouse_code", help="Only this warehouse.")
 @click.option(
@@ -55,10 +57,14 @@ def release_command(
     """Release the commitments of backordered lines (a dry-run unless --apply)."""
 
     def make_plan(session: Session) -> list[LineRelease]:
-        warehouse_id = get_warehouse(session, warehouse_code).id if warehouse_code else None
+        warehouse_id = (
+            get_warehouse(session, warehouse_code).id if warehouse_code else None
+        )
         order_ids = None
         if order_number is not None:
-            order_id = session.scalar(select(Order.id).where(Order.number == order_number))
+            order_id = session.scalar(
+                select(Order.id).where(Order.number == order_number)
+            )
             if order_id is None:
                 raise NotFound(f"unknown order {order_number!r}")
             order_ids = [order_id]
@@ -94,7 +100,11 @@ def _apply(
         done.extend(
             runtime.write(
                 lambda s, batch=batch: release_orders(
-                    s, batch, trigger=Trigger.BACKFILL, run_id=run_id, actor=runtime.actor
+                    s,
+                    batch,
+                    trigger=Trigger.BACKFILL,
+                    run_id=run_id,
+                    actor=runtime.actor,
                 )
             )
         )
@@ -121,7 +131,9 @@ def _totals(lines: list[LineRelease]) -> dict[str, Any]:
 
 
 def _echo_report(report: dict[str, Any], limit: int) -> None:
-    echo_table(report["lines"], COLUMNS, empty="no backordered lines found", limit=limit)
+    echo_table(
+        report["lines"], COLUMNS, empty="no backordered lines found", limit=limit
+    )
     click.echo("")
     for status, total in report["totals"].items():
         if total["lines"]:

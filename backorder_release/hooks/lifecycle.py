@@ -8,12 +8,12 @@ our writes, keeps its event, and the commitment stays for the audit to find.
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
+from wms.hookspecs import hookimpl
+from wms.models import Order
 
 from backorder_release.models import Trigger
 from backorder_release.release import new_run_id, release_orders
 from backorder_release.settings import release_enabled
-from wms.hookspecs import hookimpl
-from wms.models import Order
 
 
 @hookimpl
@@ -31,4 +31,6 @@ def wms_order_backordered(session: Session, order: Order, actor: str) -> None:
 def _release(session: Session, order: Order, trigger: Trigger, actor: str) -> None:
     if not release_enabled(session, order.warehouse_id):
         return
-    release_orders(session, [order.id], trigger=trigger, run_id=new_run_id(), actor=actor)
+    release_orders(
+        session, [order.id], trigger=trigger, run_id=new_run_id(), actor=actor
+    )

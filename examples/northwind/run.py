@@ -42,7 +42,6 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-
 from wms.cli import build_cli
 from wms.db import Database
 from wms.errors import WmsError
@@ -72,8 +71,6 @@ class StepFailed(Exception):
     def __init__(self, args: Sequence[str], exit_code: int) -> None:
         super().__init__(f"stopped: 'wms {shell_join(args)}' exited {exit_code}")
         self.exit_code = exit_code
-
-
 
 
 @dataclass(frozen=True)
@@ -191,8 +188,6 @@ def load_northwind(data_dir: Path) -> Northwind:
     return Northwind(products, open_orders)
 
 
-
-
 class Wms:
     """The real ``wms`` CLI, run in-process, echoed the way a terminal shows it.
 
@@ -274,10 +269,8 @@ class HostView:
         self.database.dispose()
 
 
-
-
 def refuse_if_not_empty(view: HostView) -> None:
-    """Replaying the backlog twice would double the stock: only a new database will do."""
+    """Replaying the backlog twice would double the stock: only a new database."""
     filled = view.tables_with_rows()
     if filled:
         raise ExampleError(
@@ -297,8 +290,14 @@ def set_up(wms: Wms, products: Sequence[Product]) -> None:
     for product in products:
         if product.units_in_stock > 0:
             wms(
-                "stock", "receive", "--warehouse", WAREHOUSE,
-                "--sku", product.sku, "--qty", str(product.units_in_stock),
+                "stock",
+                "receive",
+                "--warehouse",
+                WAREHOUSE,
+                "--sku",
+                product.sku,
+                "--qty",
+                str(product.units_in_stock),
             )
 
 
@@ -308,7 +307,7 @@ def line_args(quantities: Iterable[tuple[str, int]]) -> list[str]:
 
 
 def place(wms: Wms, order: OpenOrder) -> None:
-    """Place the order as Northwind has it; a repeated product is the host's to refuse."""
+    """Place the order as Northwind has it; the host refuses a repeated product."""
     ordered = [(line.sku, line.quantity) for line in order.lines]
     wms("order", "place", order.number, "--warehouse", WAREHOUSE, *line_args(ordered))
 
@@ -321,8 +320,12 @@ def fulfil(wms: Wms, view: HostView, order: OpenOrder) -> None:
     Committed units are a reservation, not a physical hold, so they do not
     stop the picker.
     """
-    found = {line.sku: min(line.quantity, view.on_hand(line.sku)) for line in order.lines}
-    shelf = ", ".join(f"{line.sku} {found[line.sku]}/{line.quantity}" for line in order.lines)
+    found = {
+        line.sku: min(line.quantity, view.on_hand(line.sku)) for line in order.lines
+    }
+    shelf = ", ".join(
+        f"{line.sku} {found[line.sku]}/{line.quantity}" for line in order.lines
+    )
     click.echo(f"# on the shelf for order {order.number} (found/ordered): {shelf}")
     wms("order", "pick", order.number, *line_args(found.items()))
     if not any(found.values()):

@@ -35,7 +35,9 @@ MAX_NAME = 200
 
 def check_name(kind: str, name: str) -> str:
     if len(name) > MAX_NAME:
-        raise InvalidCode(f"{kind} name is {len(name)} characters long; the most is {MAX_NAME}")
+        raise InvalidCode(
+            f"{kind} name is {len(name)} characters long; the most is {MAX_NAME}"
+        )
     return name
 
 

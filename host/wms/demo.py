@@ -96,7 +96,7 @@ def _create_catalog(
     received = {
         (warehouse.id, product.id): rng.randint(5, int(30 + 600 * weight))
         for warehouse in warehouses
-        for product, weight in zip(products, _popularity(skus))
+        for product, weight in zip(products, _popularity(skus), strict=True)
         if rng.random() < 0.85
     }
     lock_stock(session, received)

@@ -52,4 +52,3 @@ def wms_order_backordered(session: Session, order: Order, actor: str) -> None:
 @hookspec
 def wms_demo_steps() -> list[tuple[str, list[str]]]:
     """Return (title, wms argv) steps the demo runs after loading its backlog."""
-

@@ -62,7 +62,9 @@ class _Problems(list[str]):
         self.append(f"{where}: {reason}")
 
 
-def import_directory(session: Session, directory: Path, *, actor: str) -> dict[str, int]:
+def import_directory(
+    session: Session, directory: Path, *, actor: str
+) -> dict[str, int]:
     """Validate every file in ``directory``, then load them all in this transaction."""
     data = read_directory(session, directory)
     _write(session, data)
@@ -174,7 +176,7 @@ def _read_text(path: Path, problems: _Problems) -> str | None:
         line = raw[: exc.start].count(b"\n") + 1
         problems.add(
             f"{path.name} line {line}",
-            f"not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); "
             "save the file as UTF-8",
         )
         return None
@@ -198,7 +200,9 @@ def _count(
         return None
 
 
-def _name(row: dict[str, str], kind: str, where: str, problems: _Problems) -> str | None:
+def _name(
+    row: dict[str, str], kind: str, where: str, problems: _Problems
+) -> str | None:
     try:
         return check_name(kind, row.get("name", ""))
     except InvalidCode as exc:
@@ -244,7 +248,9 @@ def _read_stock(
     for where, _, row in rows:
         warehouse, sku = row["warehouse"], row["sku"]
         on_hand = _count(row["on_hand"], "on_hand", where, problems, most=MAX_STOCK)
-        ok = _refers(warehouse, data.warehouses, known.warehouses, "warehouse", where, problems)
+        ok = _refers(
+            warehouse, data.warehouses, known.warehouses, "warehouse", where, problems
+        )
         ok = _refers(sku, data.products, known.products, "SKU", where, problems) and ok
         if on_hand is None or not ok:
             continue
@@ -265,7 +271,8 @@ def _read_orders(
         )
         if status not in OrderStatus.ALL:
             problems.add(
-                where, f"unknown status {status!r}; use one of {', '.join(OrderStatus.ALL)}"
+                where,
+                f"unknown status {status!r}; use one of {', '.join(OrderStatus.ALL)}",
             )
             ok = False
         if number is None:
@@ -286,7 +293,8 @@ def _read_lines(
         number, sku = row["order"], row["sku"]
         data.ordered_in_lines.add(number)
         quantities = [
-            _count(row[c], c, where, problems) for c in ("ordered", "shipped", "committed")
+            _count(row[c], c, where, problems)
+            for c in ("ordered", "shipped", "committed")
         ]
         ok = number in data.orders
         if not ok:
@@ -310,7 +318,9 @@ def _line_problem(status: str, ordered: int, shipped: int, committed: int) -> st
     if ordered <= 0:
         return f"ordered must be at least 1, got {ordered}"
     if shipped + committed > ordered:
-        return f"shipped ({shipped}) + committed ({committed}) exceeds ordered ({ordered})"
+        return (
+            f"shipped ({shipped}) + committed ({committed}) exceeds ordered ({ordered})"
+        )
     if status in CLOSED and committed:
         return f"a {status} order cannot hold committed units ({committed})"
     if status == OrderStatus.SHIPPED and shipped != ordered:
@@ -325,7 +335,12 @@ def _check_order_lines(data: ImportData, problems: _Problems) -> None:
 
 
 def _refers(
-    key: str, new: dict[str, str], existing: set[str], kind: str, where: str, problems: _Problems
+    key: str,
+    new: dict[str, str],
+    existing: set[str],
+    kind: str,
+    where: str,
+    problems: _Problems,
 ) -> bool:
     if key in new or key in existing:
         return True
@@ -336,9 +351,14 @@ def _refers(
 def _write(session: Session, data: ImportData) -> None:
     """Insert everything in bulk, then add the lines' commitments to stock."""
     if data.warehouses:
-        session.execute(insert(Warehouse), [{"code": c, "name": n} for c, n in data.warehouses.items()])
+        session.execute(
+            insert(Warehouse),
+            [{"code": c, "name": n} for c, n in data.warehouses.items()],
+        )
     if data.products:
-        session.execute(insert(Product), [{"sku": s, "name": n} for s, n in data.products.items()])
+        session.execute(
+            insert(Product), [{"sku": s, "name": n} for s, n in data.products.items()]
+        )
     warehouse_ids = dict(session.execute(select(Warehouse.code, Warehouse.id)).all())
     product_ids = dict(session.execute(select(Product.sku, Product.id)).all())
 
@@ -346,7 +366,12 @@ def _write(session: Session, data: ImportData) -> None:
         session.execute(
             insert(Stock),
             [
-                {"warehouse_id": warehouse_ids[w], "product_id": product_ids[s], "on_hand": n, "committed": 0}
+                {
+                    "warehouse_id": warehouse_ids[w],
+                    "product_id": product_ids[s],
+                    "on_hand": n,
+                    "committed": 0,
+                }
                 for (w, s), n in data.stock.items()
             ],
         )

@@ -47,7 +47,8 @@ def place_order(
     for product, qty in lines:
         if qty <= 0:
             raise InvalidQuantity(
-                f"order {number}: quantity of {product.sku} must be at least 1, not {qty}"
+                f"order {number}: quantity of {product.sku} must be at least 1, "
+                f"not {qty}"
             )
     if session.scalar(select(Order.id).where(Order.number == number)):
         raise AlreadyExists(f"order {number} already exists")
@@ -56,7 +57,9 @@ def place_order(
 
     order = Order(number=number, warehouse_id=warehouse.id, status=OrderStatus.PLACED)
     order.lines = [
-        OrderLine(product_id=product.id, ordered=qty, shipped=0, committed=qty, picked=0)
+        OrderLine(
+            product_id=product.id, ordered=qty, shipped=0, committed=qty, picked=0
+        )
         for product, qty in lines
     ]
     session.add(order)
@@ -164,7 +167,9 @@ def qc_order(
                 f"only {on_hand} on hand"
             )
     total_packed = sum(packed.get(sku, 0) for sku in by_sku)
-    complete = all(packed.get(sku, 0) == line.outstanding for sku, line in by_sku.items())
+    complete = all(
+        packed.get(sku, 0) == line.outstanding for sku, line in by_sku.items()
+    )
     if total_packed == 0:
         raise InvalidQuantity(
             f"order {number}: QC packed nothing; record the shortage with "
@@ -181,7 +186,9 @@ def qc_order(
         line.shipped += qty
         line.committed -= qty
         line.picked = 0
-        adjust(session, (order.warehouse_id, line.product_id), on_hand=-qty, committed=-qty)
+        adjust(
+            session, (order.warehouse_id, line.product_id), on_hand=-qty, committed=-qty
+        )
 
     if complete:
         order.status = OrderStatus.SHIPPED
@@ -216,7 +223,9 @@ def cancel_order(session: Session, number: str, *, actor: str) -> Order:
 
     released = 0
     for line in order.lines:
-        adjust(session, (order.warehouse_id, line.product_id), committed=-line.committed)
+        adjust(
+            session, (order.warehouse_id, line.product_id), committed=-line.committed
+        )
         released += line.committed
         line.committed = 0
         line.picked = 0
@@ -237,7 +246,9 @@ def cancel_order(session: Session, number: str, *, actor: str) -> Order:
 def get_order(session: Session, number: str) -> Order:
     order = session.scalars(select(Order).where(Order.number == number)).first()
     if order is None:
-        raise NotFound(f"unknown order {number!r}; check the number with 'wms order show'")
+        raise NotFound(
+            f"unknown order {number!r}; check the number with 'wms order show'"
+        )
     return order
 
 
@@ -320,4 +331,6 @@ def _describe(lines: list[tuple[Product, int]]) -> str:
 
 
 def _describe_counts(order: Order, field: str) -> str:
-    return ", ".join(f"{line.product.sku}={getattr(line, field)}" for line in order.lines)
+    return ", ".join(
+        f"{line.product.sku}={getattr(line, field)}" for line in order.lines
+    )

@@ -37,7 +37,7 @@ def echo_table(
     empty: str = "nothing to show",
     limit: int = 0,
 ) -> None:
-    """Print an aligned table; with ``limit``, only its first rows and a count of the rest."""
+    """Print an aligned table; with ``limit``, its first rows and how many are left."""
     if not rows:
         click.echo(empty)
         return

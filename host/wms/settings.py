@@ -76,7 +76,7 @@ class SettingsRegistry:
 
 
 def resolve(session: Session, spec: SettingSpec, warehouse_id: int | None) -> Any:
-    """The effective value: the warehouse's override, else the global value, else the default."""
+    """The effective value: the warehouse's override, else global, else the default."""
     stored = _stored(session, spec.key, warehouse_id)
     if stored is None and warehouse_id is not None:
         stored = _stored(session, spec.key, None)
@@ -86,7 +86,7 @@ def resolve(session: Session, spec: SettingSpec, warehouse_id: int | None) -> An
 def store(
     session: Session, spec: SettingSpec, raw: str, warehouse_id: int | None
 ) -> Any:
-    """Validate ``raw`` and store it for the warehouse (or globally); return the value."""
+    """Validate ``raw``, store it for the warehouse (or globally), return the value."""
     value = spec.parse(raw)
     row = session.scalars(
         select(Setting)

@@ -74,7 +74,7 @@ class StockLevel:
 
 
 def ensure_stock_rows(session: Session, keys: Iterable[StockKey]) -> None:
-    """Create missing stock rows (0 on hand, 0 committed) without racing other writers."""
+    """Create missing stock rows (nothing on hand or committed), race-free."""
     rows = [
         {"warehouse_id": w, "product_id": p, "on_hand": 0, "committed": 0}
         for w, p in sorted(set(keys))

@@ -33,7 +33,9 @@ def activity_command(
             .limit(limit)
         )
         if order_number is not None:
-            stmt = stmt.where(Activity.order_id == orders.get_order(session, order_number).id)
+            stmt = stmt.where(
+                Activity.order_id == orders.get_order(session, order_number).id
+            )
         rows = [
             {
                 "at": entry.at.isoformat(sep=" ", timespec="seconds"),
@@ -51,7 +53,11 @@ def activity_command(
     if output_format == "json":
         echo_json(rows)
     else:
-        echo_table(rows, ["at", "kind", "warehouse", "order", "actor", "message"], empty="no activity yet")
+        echo_table(
+            rows,
+            ["at", "kind", "warehouse", "order", "actor", "message"],
+            empty="no activity yet",
+        )
 
 
 def register(cli: click.Group) -> None:

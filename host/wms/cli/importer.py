@@ -22,9 +22,12 @@ def import_command(runtime: Runtime, directory: Path) -> None:
     sku, ordered, shipped, committed).  All or nothing: one bad row and
     nothing is loaded.
     """
-    counts = runtime.write(lambda s: import_directory(s, directory, actor=runtime.actor))
+    counts = runtime.write(
+        lambda s: import_directory(s, directory, actor=runtime.actor)
+    )
     click.echo(
-        "imported " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
+        "imported "
+        + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
     )
 
 

@@ -37,14 +37,19 @@ def order_group() -> None:
 @line_option
 @pass_runtime
 def place(
-    runtime: Runtime, number: str, warehouse_code: str, lines: tuple[tuple[str, int], ...]
+    runtime: Runtime,
+    number: str,
+    warehouse_code: str,
+    lines: tuple[tuple[str, int], ...],
 ) -> None:
     """Place order NUMBER; every line commits its full quantity."""
     wanted = quantities_by_sku(lines)
 
     def work(session: Session) -> dict[str, Any]:
         warehouse = catalog.get_warehouse(session, warehouse_code)
-        products = [(catalog.get_product(session, sku), qty) for sku, qty in wanted.items()]
+        products = [
+            (catalog.get_product(session, sku), qty) for sku, qty in wanted.items()
+        ]
         order = orders.place_order(
             session, number, warehouse, products, actor=runtime.actor
         )

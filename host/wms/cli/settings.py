@@ -56,7 +56,9 @@ def set_(runtime: Runtime, key: str, value: str, warehouse_code: str | None) -> 
 @warehouse_option
 @format_option
 @pass_runtime
-def get(runtime: Runtime, key: str, warehouse_code: str | None, output_format: str) -> None:
+def get(
+    runtime: Runtime, key: str, warehouse_code: str | None, output_format: str
+) -> None:
     """Show the effective value of KEY (the warehouse's, else global, else default)."""
     spec = runtime.settings.spec(key)
     value = runtime.read(

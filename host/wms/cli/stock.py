@@ -55,7 +55,7 @@ def receive_(runtime: Runtime, warehouse_code: str, sku: str, qty: int) -> None:
 def show(
     runtime: Runtime, warehouse_code: str | None, sku: str | None, output_format: str
 ) -> None:
-    """Show on hand, committed, available (signed) and backordered per warehouse and SKU."""
+    """Show on hand, committed, available (signed) and backordered per SKU."""
 
     def work(session: Session) -> list[StockLevel]:
         if warehouse_code is not None:

@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["product_id"], ["product.id"], name="fk_stock_product_id_product"
         ),
-        sa.UniqueConstraint(
-            "warehouse_id", "product_id", name="uq_stock_warehouse_id"
-        ),
+        sa.UniqueConstraint("warehouse_id", "product_id", name="uq_stock_warehouse_id"),
         sa.CheckConstraint("on_hand >= 0", name="ck_stock_on_hand_not_negative"),
         sa.CheckConstraint("committed >= 0", name="ck_stock_committed_not_negative"),
     )
