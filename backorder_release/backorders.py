@@ -29,13 +29,17 @@ def is_releasable_line() -> ColumnElement[bool]:
 
 def backordered_lines(
     *,
-    releasable_only: bool = True,
+    releasable: bool | None = True,
     warehouse_id: int | None = None,
     product_id: int | None = None,
     order_ids: list[int] | None = None,
 ) -> Select[tuple[int, int, int, int, int, str, str, str]]:
     """Backordered lines (id, order id, warehouse id, product id, committed,
-    order number, warehouse code, SKU), ordered by order and line id."""
+    order number, warehouse code, SKU), ordered by order and line id.
+
+    ``releasable`` True keeps the lines still holding commitments, False the
+    ones that hold none (already released), None all of them.
+    """
     stmt = (
         select(
             OrderLine.id,
@@ -50,9 +54,13 @@ def backordered_lines(
         .join(Order, Order.id == OrderLine.order_id)
         .join(Warehouse, Warehouse.id == Order.warehouse_id)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(is_releasable_line() if releasable_only else is_backordered_line())
+        .where(is_backordered_line())
         .order_by(Order.id, OrderLine.id)
     )
+    if releasable is not None:
+        stmt = stmt.where(
+            is_releasable_line() if releasable else OrderLine.committed == 0
+        )
     if warehouse_id is not None:
         stmt = stmt.where(Order.warehouse_id == warehouse_id)
     if product_id is not None:

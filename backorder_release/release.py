@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from wms import activity
 from wms.models import Order, OrderLine, utcnow
@@ -26,6 +26,8 @@ from backorder_release.backorders import backordered_lines, is_releasable_line
 from backorder_release.models import ReleaseLog, Trigger
 
 log = logging.getLogger(__name__)
+
+STREAM_ROWS = 2000
 
 PLANNED = "planned"
 RELEASED = "released"
@@ -65,15 +67,20 @@ def plan_release(
     *,
     warehouse_id: int | None = None,
     order_ids: list[int] | None = None,
-) -> list[LineRelease]:
-    """What a release would do now: every backordered line, planned or skipped."""
-    rows = session.execute(
-        backordered_lines(
-            releasable_only=False, warehouse_id=warehouse_id, order_ids=order_ids
-        )
+    releasable: bool | None = None,
+) -> Iterator[LineRelease]:
+    """What a release would do now: backordered lines, planned or skipped.
+
+    Rows are streamed, so a plan of millions of lines never sits in memory.
+    ``releasable`` picks only the planned (True) or only the skipped (False)
+    lines.
+    """
+    stmt = backordered_lines(
+        releasable=releasable, warehouse_id=warehouse_id, order_ids=order_ids
     )
-    return [
-        LineRelease(
+    rows = session.execute(stmt.execution_options(yield_per=STREAM_ROWS))
+    for line_id, order_id, _, _, committed, number, code, sku in rows:
+        yield LineRelease(
             order=number,
             warehouse=code,
             sku=sku,
@@ -83,8 +90,43 @@ def plan_release(
             order_id=order_id,
             reason="" if committed > 0 else "nothing committed (already released)",
         )
-        for line_id, order_id, _, _, committed, number, code, sku in rows
-    ]
+
+
+def releasable_order_ids(
+    session: Session,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    warehouse_id: int | None = None,
+    order_ids: list[int] | None = None,
+) -> list[int]:
+    """Ids of orders with releasable lines, above ``after``, in id order (keyset)."""
+    stmt = (
+        backordered_lines(warehouse_id=warehouse_id, order_ids=order_ids)
+        .with_only_columns(Order.id)
+        .where(Order.id > after)
+        .distinct()
+        .order_by(None)
+        .order_by(Order.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_releasable_orders(
+    session: Session,
+    *,
+    warehouse_id: int | None = None,
+    order_ids: list[int] | None = None,
+) -> int:
+    inner = (
+        backordered_lines(warehouse_id=warehouse_id, order_ids=order_ids)
+        .with_only_columns(Order.id)
+        .distinct()
+        .order_by(None)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
 def release_orders(

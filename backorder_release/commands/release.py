@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -11,21 +14,20 @@ from sqlalchemy.orm import Session
 from wms.catalog import get_warehouse
 from wms.errors import NotFound
 from wms.models import Order
-from wms.output import echo_json, echo_table, format_option, limit_option
+from wms.output import format_option, limit_option
 from wms.runtime import Runtime, pass_runtime
 
 from backorder_release.models import Trigger
 from backorder_release.release import (
-    PLANNED,
-    RELEASED,
-    SKIPPED,
     LineRelease,
+    count_releasable_orders,
     new_run_id,
     plan_release,
+    releasable_order_ids,
     release_orders,
 )
+from backorder_release.report import ReleaseReport
 
-COLUMNS = ["order", "warehouse", "sku", "units", "status", "reason"]
 DEFAULT_BATCH_SIZE = 500
 
 
@@ -55,101 +57,90 @@ def release_command(
     output_format: str,
 ) -> None:
     """Release the commitments of backordered lines (a dry-run unless --apply)."""
+    report = ReleaseReport(output_format=output_format, applied=apply_, limit=limit)
+    scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
 
-    def make_plan(session: Session) -> list[LineRelease]:
-        warehouse_id = (
-            get_warehouse(session, warehouse_code).id if warehouse_code else None
-        )
-        order_ids = None
-        if order_number is not None:
-            order_id = session.scalar(
-                select(Order.id).where(Order.number == order_number)
-            )
-            if order_id is None:
-                raise NotFound(f"unknown order {order_number!r}")
-            order_ids = [order_id]
-        return plan_release(session, warehouse_id=warehouse_id, order_ids=order_ids)
-
-    plan = runtime.read(make_plan)
-    run_id = None
-    lines = plan
-    if apply_:
-        run_id = new_run_id()
-        lines = _apply(runtime, plan, run_id, batch_size)
-
-    report = {
-        "applied": apply_,
-        "run_id": run_id,
-        "lines": [line.as_dict() for line in lines],
-        "totals": _totals(lines),
-    }
-    if output_format == "json":
-        echo_json(report)
+    if not apply_:
+        report.start(None)
+        runtime.read(lambda s: report.add(plan_release(s, **scope)))
+        report.finish(runtime.actor)
         return
-    _echo_report(report, limit)
+
+    report.start(new_run_id())
+    runtime.read(lambda s: report.add(plan_release(s, releasable=False, **scope)))
+    total = runtime.read(lambda s: count_releasable_orders(s, **scope))
+    with progress(total) as bar:
+        for released, orders in _release_in_batches(runtime, report, scope, batch_size):
+            report.add(released)
+            bar.update(orders)
+    report.finish(runtime.actor)
 
 
-def _apply(
-    runtime: Runtime, plan: list[LineRelease], run_id: str, batch_size: int
-) -> list[LineRelease]:
-    """Release the planned orders in batches, one transaction per batch."""
-    done = [line for line in plan if line.status == SKIPPED]
-    order_ids = sorted({line.order_id for line in plan if line.status == PLANNED})
-    for start in range(0, len(order_ids), batch_size):
-        batch = order_ids[start : start + batch_size]
-        done.extend(
-            runtime.write(
-                lambda s, batch=batch: release_orders(
-                    s,
-                    batch,
-                    trigger=Trigger.BACKFILL,
-                    run_id=run_id,
-                    actor=runtime.actor,
-                )
-            )
+def _scope(
+    session: Session, warehouse_code: str | None, order_number: str | None
+) -> dict[str, Any]:
+    """The --warehouse and --order filters as ids, checked to exist."""
+    scope: dict[str, Any] = {"warehouse_id": None, "order_ids": None}
+    if warehouse_code is not None:
+        scope["warehouse_id"] = get_warehouse(session, warehouse_code).id
+    if order_number is not None:
+        order_id = session.scalar(select(Order.id).where(Order.number == order_number))
+        if order_id is None:
+            raise NotFound(f"unknown order {order_number!r}")
+        scope["order_ids"] = [order_id]
+    return scope
+
+
+def _release_in_batches(
+    runtime: Runtime, report: ReleaseReport, scope: dict[str, Any], batch_size: int
+) -> Iterator[tuple[list[LineRelease], int]]:
+    """Release ``batch_size`` orders per transaction, walking order ids upwards.
+
+    A crash loses at most the batch in flight; rerunning finds only what is
+    still releasable, so nothing is released twice.
+    """
+    run_id = report.run_id
+    assert run_id is not None
+    after = 0
+
+    def batch(session: Session) -> tuple[list[int], list[LineRelease]]:
+        ids = releasable_order_ids(session, after=after, limit=batch_size, **scope)
+        lines = release_orders(
+            session, ids, trigger=Trigger.BACKFILL, run_id=run_id, actor=runtime.actor
         )
-    done.sort(key=lambda line: (line.order_id, line.line_id))
-    return done
+        return ids, lines
+
+    while True:
+        ids, lines = runtime.write(batch)
+        if not ids:
+            return
+        after = ids[-1]
+        yield lines, len(ids)
 
 
-def _totals(lines: list[LineRelease]) -> dict[str, Any]:
-    counts: Counter[str] = Counter()
-    units: Counter[str] = Counter()
-    orders: dict[str, set[str]] = {}
-    for line in lines:
-        counts[line.status] += 1
-        units[line.status] += line.units
-        orders.setdefault(line.status, set()).add(line.order)
-    return {
-        status: {
-            "lines": counts[status],
-            "units": units[status],
-            "orders": len(orders.get(status, ())),
-        }
-        for status in (PLANNED, RELEASED, SKIPPED)
-    }
+@contextmanager
+def progress(total: int) -> Iterator[Any]:
+    """A progress bar with rate and ETA on a terminal's stderr; nothing otherwise."""
+    if not sys.stderr.isatty() or not total:
+        yield _NoProgress()
+        return
+    started = time.monotonic()
+
+    def rate(_: object) -> str:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        return f"{bar.pos / elapsed:,.0f} orders/s"
+
+    with click.progressbar(
+        length=total,
+        label="releasing",
+        file=sys.stderr,
+        show_eta=True,
+        show_pos=True,
+        item_show_func=rate,
+    ) as bar:
+        yield bar
 
 
-def _echo_report(report: dict[str, Any], limit: int) -> None:
-    echo_table(
-        report["lines"], COLUMNS, empty="no backordered lines found", limit=limit
-    )
-    click.echo("")
-    for status, total in report["totals"].items():
-        if total["lines"]:
-            click.echo(
-                f"{status}: {total['units']} units on {total['lines']} lines "
-                f"of {total['orders']} orders"
-            )
-    if report["applied"]:
-        click.echo(f"run {report['run_id']} by {click.get_current_context().obj.actor}")
-        click.echo(
-            "next: switch the setting on with "
-            "'wms settings set inventory.release_backorder_commitments true'"
-        )
-    elif report["totals"][PLANNED]["lines"]:
-        click.echo(
-            "dry-run: nothing was changed. next: run again with --apply to release"
-        )
-    else:
-        click.echo("nothing to release; the setting can be switched on")
+class _NoProgress:
+    def update(self, _: int) -> None:
+        pass

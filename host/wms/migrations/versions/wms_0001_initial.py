@@ -139,15 +139,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_activity_order_id", table_name="activity")
-    op.drop_table("activity")
-    op.drop_table("setting")
-    op.drop_index("ix_order_line_product_id", table_name="order_line")
-    op.drop_index("ix_order_line_order_id", table_name="order_line")
-    op.drop_table("order_line")
-    op.drop_index("ix_sales_order_status", table_name="sales_order")
-    op.drop_index("ix_sales_order_warehouse_id", table_name="sales_order")
-    op.drop_table("sales_order")
-    op.drop_table("stock")
-    op.drop_table("product")
-    op.drop_table("warehouse")
+    # Dropping a table drops its indexes; dropping an index first is refused
+    # by MariaDB while a foreign key still needs it.
+    for table in (
+        "activity",
+        "setting",
+        "order_line",
+        "sales_order",
+        "stock",
+        "product",
+        "warehouse",
+    ):
+        op.drop_table(table)
