@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from wms import activity
 from wms.models import Order, OrderLine, utcnow
@@ -136,27 +136,28 @@ def release_orders(
     trigger: Trigger,
     run_id: str,
     actor: str,
+    locked_by_caller: bool = False,
 ) -> list[LineRelease]:
-    """Release every releasable line of these orders, in the caller's transaction."""
-    candidates = session.execute(backordered_lines(order_ids=list(order_ids))).all()
+    """Release every releasable line of these orders, in the caller's transaction.
+
+    ``locked_by_caller`` says the caller already holds the stock, order and
+    line locks (a lifecycle hook runs inside the host's locked step), so only
+    the lines are read again, under their lock, to re-check them.
+    """
+    candidates = session.execute(_CANDIDATES, {"order_ids": list(order_ids)}).all()
     if not candidates:
         return []
 
-    lock_stock(session, {(wh, product) for _, _, wh, product, *_ in candidates})
-    session.execute(
-        select(Order.id)
-        .where(Order.id.in_(sorted({order_id for _, order_id, *_ in candidates})))
-        .order_by(Order.id)
-        .with_for_update()
-    ).all()
-    current = dict(
+    if not locked_by_caller:
+        lock_stock(session, {(wh, product) for _, _, wh, product, *_ in candidates})
         session.execute(
-            select(OrderLine.id, OrderLine.committed)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(OrderLine.id.in_([c[0] for c in candidates]), is_releasable_line())
-            .order_by(OrderLine.id)
-            .with_for_update(of=OrderLine)
+            select(Order.id)
+            .where(Order.id.in_(sorted({order_id for _, order_id, *_ in candidates})))
+            .order_by(Order.id)
+            .with_for_update()
         ).all()
+    current = dict(
+        session.execute(_RECHECK, {"line_ids": [c[0] for c in candidates]}).all()
     )
 
     released = [c for c in candidates if c[0] in current]
@@ -179,6 +180,24 @@ def release_orders(
         )
         for line_id, order_id, _, _, _, number, code, sku in candidates
     ]
+
+
+# Statements built once: this path runs inside every lifecycle hook.
+_CANDIDATES = backordered_lines().where(
+    Order.id.in_(bindparam("order_ids", expanding=True))
+)
+
+# A locking read sees the latest committed row on every backend,
+# where a plain read inside a REPEATABLE READ transaction might not.
+_RECHECK = (
+    select(OrderLine.id, OrderLine.committed)
+    .join(Order, Order.id == OrderLine.order_id)
+    .where(
+        OrderLine.id.in_(bindparam("line_ids", expanding=True)), is_releasable_line()
+    )
+    .order_by(OrderLine.id)
+    .with_for_update(of=OrderLine)
+)
 
 
 def _write_release(

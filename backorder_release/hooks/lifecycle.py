@@ -32,5 +32,10 @@ def _release(session: Session, order: Order, trigger: Trigger, actor: str) -> No
     if not release_enabled(session, order.warehouse_id):
         return
     release_orders(
-        session, [order.id], trigger=trigger, run_id=new_run_id(), actor=actor
+        session,
+        [order.id],
+        trigger=trigger,
+        run_id=new_run_id(),
+        actor=actor,
+        locked_by_caller=True,
     )

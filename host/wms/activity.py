@@ -5,9 +5,10 @@ from __future__ import annotations
 import getpass
 import os
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from wms.models import Activity
+from wms.models import Activity, utcnow
 
 
 def default_actor() -> str:
@@ -27,8 +28,9 @@ def record(
     warehouse_id: int | None = None,
     order_id: int | None = None,
 ) -> None:
-    session.add(
-        Activity(
+    session.execute(
+        insert(Activity).values(
+            at=utcnow(),
             kind=kind,
             message=message,
             actor=actor,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from wms.errors import SettingError
@@ -77,10 +77,23 @@ class SettingsRegistry:
 
 def resolve(session: Session, spec: SettingSpec, warehouse_id: int | None) -> Any:
     """The effective value: the warehouse's override, else global, else the default."""
-    stored = _stored(session, spec.key, warehouse_id)
-    if stored is None and warehouse_id is not None:
-        stored = _stored(session, spec.key, None)
-    return spec.default if stored is None else spec.parse(stored)
+    stored = dict(
+        session.execute(_RESOLVE, {"key": spec.key, "warehouse_id": warehouse_id}).all()
+    )
+    raw = stored.get(warehouse_id) if warehouse_id is not None else None
+    if raw is None:
+        raw = stored.get(None)
+    return spec.default if raw is None else spec.parse(raw)
+
+
+# One query for both the override and the global value, built once.
+_RESOLVE = select(Setting.warehouse_id, Setting.value).where(
+    Setting.key == bindparam("key"),
+    or_(
+        Setting.warehouse_id.is_(None),
+        Setting.warehouse_id == bindparam("warehouse_id"),
+    ),
+)
 
 
 def store(
