@@ -27,6 +27,19 @@ def is_releasable_line() -> ColumnElement[bool]:
     return and_(is_backordered_line(), OrderLine.committed > 0)
 
 
+def has_releasable_lines() -> ColumnElement[bool]:
+    """SQL condition on ``sales_order``: the order has at least one releasable line.
+
+    Written as EXISTS so an order-id range scan can use the order_line index
+    instead of joining every line.
+    """
+    return (
+        select(OrderLine.id)
+        .where(OrderLine.order_id == Order.id, is_releasable_line())
+        .exists()
+    )
+
+
 def backordered_lines(
     *,
     releasable: bool | None = True,

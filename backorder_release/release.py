@@ -16,13 +16,17 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from wms import activity
 from wms.models import Order, OrderLine, utcnow
-from wms.stock import StockKey, adjust, lock_stock
+from wms.stock import StockKey, adjust_committed_many, lock_stock
 
-from backorder_release.backorders import backordered_lines, is_releasable_line
+from backorder_release.backorders import (
+    backordered_lines,
+    has_releasable_lines,
+    is_releasable_line,
+)
 from backorder_release.models import ReleaseLog, Trigger
 
 log = logging.getLogger(__name__)
@@ -101,16 +105,10 @@ def releasable_order_ids(
     order_ids: list[int] | None = None,
 ) -> list[int]:
     """Ids of orders with releasable lines, above ``after``, in id order (keyset)."""
-    stmt = (
-        backordered_lines(warehouse_id=warehouse_id, order_ids=order_ids)
-        .with_only_columns(Order.id)
-        .where(Order.id > after)
-        .distinct()
-        .order_by(None)
-        .order_by(Order.id)
-        .limit(limit)
+    stmt = _orders_with_releasable_lines(warehouse_id, order_ids).where(
+        Order.id > after
     )
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.order_by(Order.id).limit(limit)))
 
 
 def count_releasable_orders(
@@ -119,14 +117,19 @@ def count_releasable_orders(
     warehouse_id: int | None = None,
     order_ids: list[int] | None = None,
 ) -> int:
-    inner = (
-        backordered_lines(warehouse_id=warehouse_id, order_ids=order_ids)
-        .with_only_columns(Order.id)
-        .distinct()
-        .order_by(None)
-        .subquery()
-    )
+    inner = _orders_with_releasable_lines(warehouse_id, order_ids).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+def _orders_with_releasable_lines(
+    warehouse_id: int | None, order_ids: list[int] | None
+) -> Select[tuple[int]]:
+    stmt = select(Order.id).where(has_releasable_lines())
+    if warehouse_id is not None:
+        stmt = stmt.where(Order.warehouse_id == warehouse_id)
+    if order_ids is not None:
+        stmt = stmt.where(Order.id.in_(order_ids))
+    return stmt
 
 
 def release_orders(
@@ -157,7 +160,13 @@ def release_orders(
             .with_for_update()
         ).all()
     current = dict(
-        session.execute(_RECHECK, {"line_ids": [c[0] for c in candidates]}).all()
+        session.execute(
+            _RECHECK,
+            {
+                "order_ids": sorted({c[1] for c in candidates}),
+                "line_ids": [c[0] for c in candidates],
+            },
+        ).all()
     )
 
     released = [c for c in candidates if c[0] in current]
@@ -193,7 +202,11 @@ _RECHECK = (
     select(OrderLine.id, OrderLine.committed)
     .join(Order, Order.id == OrderLine.order_id)
     .where(
-        OrderLine.id.in_(bindparam("line_ids", expanding=True)), is_releasable_line()
+        # The order ids let planners start from the orders' primary key
+        # (SQLite otherwise scanned every backordered order per batch).
+        Order.id.in_(bindparam("order_ids", expanding=True)),
+        OrderLine.id.in_(bindparam("line_ids", expanding=True)),
+        is_releasable_line(),
     )
     .order_by(OrderLine.id)
     .with_for_update(of=OrderLine)
@@ -224,8 +237,7 @@ def _write_release(
     for line_id, order_id, warehouse_id, product_id, _, number, _, _ in released:
         by_stock[(warehouse_id, product_id)] += units_by_line[line_id]
         by_order[(order_id, warehouse_id, number)] += units_by_line[line_id]
-    for key in sorted(by_stock):
-        adjust(session, key, committed=-by_stock[key])
+    adjust_committed_many(session, {key: -units for key, units in by_stock.items()})
 
     now = utcnow()
     session.execute(
@@ -247,14 +259,18 @@ def _write_release(
             for line_id, order_id, warehouse_id, _, _, number, code, sku in released
         ],
     )
-    for (order_id, warehouse_id, number), units in by_order.items():
-        activity.record(
-            session,
-            "commitment_released",
-            f"released {units} committed units of backordered order {number} "
-            f"({trigger.value}, run {run_id})",
-            actor=actor,
-            warehouse_id=warehouse_id,
-            order_id=order_id,
-        )
+    activity.record_many(
+        session,
+        [
+            {
+                "kind": "commitment_released",
+                "message": f"released {units} committed units of backordered order "
+                f"{number} ({trigger.value}, run {run_id})",
+                "warehouse_id": warehouse_id,
+                "order_id": order_id,
+            }
+            for (order_id, warehouse_id, number), units in by_order.items()
+        ],
+        actor=actor,
+    )
     log.info("run %s released %d lines (%s)", run_id, len(released), trigger.value)

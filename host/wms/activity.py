@@ -19,6 +19,18 @@ def default_actor() -> str:
         return os.environ.get("USER", "unknown")
 
 
+def record_many(
+    session: Session, entries: list[dict[str, object]], *, actor: str
+) -> None:
+    """Insert many activity rows (kind, message, warehouse_id, order_id) at once."""
+    if entries:
+        now = utcnow()
+        session.execute(
+            insert(Activity),
+            [{"at": now, "actor": actor, **entry} for entry in entries],
+        )
+
+
 def record(
     session: Session,
     kind: str,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -145,6 +145,27 @@ def adjust(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+def adjust_committed_many(session: Session, deltas: dict[StockKey, int]) -> None:
+    """Add committed deltas to many (locked) stock rows in one executemany UPDATE."""
+    rows = [
+        {"w": w, "p": p, "delta": delta}
+        for (w, p), delta in sorted(deltas.items())
+        if delta
+    ]
+    if rows:
+        session.connection().execute(_ADJUST_COMMITTED, rows)
+
+
+_ADJUST_COMMITTED = (
+    update(Stock.__table__)
+    .where(
+        Stock.__table__.c.warehouse_id == bindparam("w"),
+        Stock.__table__.c.product_id == bindparam("p"),
+    )
+    .values(committed=Stock.__table__.c.committed + bindparam("delta"))
+)
 
 
 def receive(session: Session, warehouse: Warehouse, product: Product, qty: int) -> None:
