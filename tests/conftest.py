@@ -85,6 +85,13 @@ def wms(db_url: str) -> Run:
 
 
 @pytest.fixture
+def make_wms() -> Callable[[Path], Run]:
+    """Runners on extra SQLite databases, for tests that compare two of them."""
+    plugins = Plugins(make_plugin_manager())
+    return lambda path: make_runner(f"sqlite:///{path}.db", plugins)
+
+
+@pytest.fixture
 def host_only_url(tmp_path: Path) -> str:
     """A SQLite file of its own: a database carrying the plugin's branch is
     ahead of a host without the plugin."""

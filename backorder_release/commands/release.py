@@ -119,16 +119,17 @@ def _release_in_batches(
 
 
 @contextmanager
-def progress(total: int) -> Iterator[Any]:
+def progress(total: int) -> Iterator[_Progress]:
     """A progress bar with rate and ETA on a terminal's stderr; nothing otherwise."""
     if not sys.stderr.isatty() or not total:
-        yield _NoProgress()
+        yield _Progress(None)
         return
     started = time.monotonic()
 
-    def rate(_: object) -> str:
-        elapsed = max(time.monotonic() - started, 1e-6)
-        return f"{bar.pos / elapsed:,.0f} orders/s"
+    def rate(done: int | None) -> str | None:
+        if done is None:
+            return None
+        return f"{done / max(time.monotonic() - started, 1e-6):,.0f} orders/s"
 
     with click.progressbar(
         length=total,
@@ -138,9 +139,17 @@ def progress(total: int) -> Iterator[Any]:
         show_pos=True,
         item_show_func=rate,
     ) as bar:
-        yield bar
+        yield _Progress(bar)
 
 
-class _NoProgress:
-    def update(self, _: int) -> None:
-        pass
+class _Progress:
+    """Counts released orders and moves the bar, if there is one."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.done = 0
+
+    def update(self, orders: int) -> None:
+        self.done += orders
+        if self.bar is not None:
+            self.bar.update(orders, current_item=self.done)
