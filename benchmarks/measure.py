@@ -58,12 +58,15 @@ BASELINE_APPLY = [
     WHERE {RELEASABLE}
     """,
     f"""
-    UPDATE stock SET committed = committed - COALESCE((
-        SELECT SUM(l.committed) FROM order_line l
-        JOIN sales_order o ON o.id = l.order_id
+    UPDATE stock SET committed = stock.committed - released.units
+    FROM (
+        SELECT o.warehouse_id, l.product_id, SUM(l.committed) AS units
+        FROM order_line l JOIN sales_order o ON o.id = l.order_id
         WHERE {RELEASABLE}
-          AND o.warehouse_id = stock.warehouse_id AND l.product_id = stock.product_id
-    ), 0)
+        GROUP BY o.warehouse_id, l.product_id
+    ) AS released
+    WHERE stock.warehouse_id = released.warehouse_id
+      AND stock.product_id = released.product_id
     """,
     f"""
     UPDATE order_line SET committed = 0 WHERE id IN (
