@@ -240,8 +240,9 @@ def _write_release(
     adjust_committed_many(session, {key: -units for key, units in by_stock.items()})
 
     now = utcnow()
-    session.execute(
-        insert(ReleaseLog),
+    # Core, not the ORM's bulk insert: one executemany without per-row ORM work.
+    session.connection().execute(
+        insert(ReleaseLog.__table__),
         [
             {
                 "released_at": now,
