@@ -1,5 +1,8 @@
 """Run the benchmark: audit, dry-run, apply and hook overhead against baselines.
 
+Generated data is kept between runs (benchmarks/data/ for SQLite, template
+databases bench_tpl_<scale> on PostgreSQL); delete it to regenerate.
+
     python benchmarks/run.py --scales 10000,100000,1000000 --backends sqlite,postgresql
 
 For each backend and scale it generates the data once, then measures every
@@ -67,11 +70,22 @@ class PostgresCopies:
         engine.dispose()
 
     def generate(self, scale: int) -> None:
-        self._admin(f"DROP DATABASE IF EXISTS {self.template}")
+        if self._exists():
+            return
         self._admin(f"CREATE DATABASE {self.template}")
         _generate(
             self.server.set(database=self.template).render_as_string(False), scale
         )
+
+    def _exists(self) -> bool:
+        engine = create_engine(self.server.set(database="postgres"))
+        with engine.connect() as conn:
+            found = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": self.template},
+            )
+        engine.dispose()
+        return bool(found)
 
     def fresh(self, name: str) -> str:
         database = f"{self.template}_{name}"
