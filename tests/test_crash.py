@@ -27,7 +27,7 @@ from tests.conftest import Run
 ORDERS = 3000
 KILLS = 20
 WMS = str(Path(sys.executable).with_name("wms"))
-APPLY = ["inventory:release-backorder-commitments", "--apply", "--batch-size", "5"]
+APPLY = ["inventory:release-backorder-commitments", "--apply", "--batch-size", "2"]
 
 
 def write_backlog(directory: Path, rng: random.Random) -> None:
@@ -128,7 +128,7 @@ def kill_apply_repeatedly(url: str, rng: random.Random) -> tuple[int, int]:
         )
         while process.poll() is None and released_count(url) == before:
             time.sleep(0.01)
-        time.sleep(rng.uniform(0, 0.2))
+        time.sleep(rng.uniform(0, 0.05))
         if process.poll() is not None:
             break  # it finished: the backlog is released
         os.kill(process.pid, signal.SIGKILL)
@@ -146,6 +146,7 @@ def test_sigkill_during_apply_then_rerun_equals_one_clean_run(
     expected_lines, expected_stock, expected_released = expected_after_release(db_url)
 
     kills, attempts = kill_apply_repeatedly(db_url, rng)
+    released_by_killed_runs = released_count(db_url)
     final = subprocess.run(
         [WMS, "--database-url", db_url, *APPLY], capture_output=True, text=True
     )
