@@ -31,7 +31,16 @@ def neutralise(value: object) -> object:
 def write_csv(
     path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]
 ) -> None:
-    """Write the rows to ``path`` through a temporary file and a rename."""
+    """Write the rows to ``path`` through a temporary file and a rename.
+
+    A symlink is followed (its target is replaced); anything else that is not
+    a regular file (a device, a FIFO) is refused, and an existing file keeps
+    its permissions.
+    """
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not path.is_file():
+        raise ExportFailed(f"cannot write CSV to {path}: it is not a regular file")
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(
@@ -40,7 +49,7 @@ def write_csv(
     except OSError as exc:
         raise ExportFailed(f"cannot write CSV to {path}: {exc.strerror}") from exc
     try:
-        os.fchmod(fd, 0o644)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)

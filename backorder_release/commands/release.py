@@ -62,12 +62,14 @@ def release_command(
 
     if not apply_:
         report.start(None)
-        runtime.read(lambda s: report.add(plan_release(s, **scope)))
+        runtime.read(lambda s: report.add(plan_release(s, **scope)), retry=False)
         report.finish(runtime.actor)
         return
 
     report.start(new_run_id())
-    runtime.read(lambda s: report.add(plan_release(s, releasable=False, **scope)))
+    runtime.read(
+        lambda s: report.add(plan_release(s, releasable=False, **scope)), retry=False
+    )
     total = runtime.read(lambda s: count_releasable_orders(s, **scope))
     with progress(total) as bar:
         for released, orders in _release_in_batches(runtime, report, scope, batch_size):

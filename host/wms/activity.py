@@ -8,6 +8,7 @@ import os
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from wms.errors import WmsError
 from wms.models import Activity, utcnow
 
 
@@ -17,6 +18,15 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return os.environ.get("USER", "unknown")
+
+
+MAX_ACTOR = 200
+
+
+def check_actor(actor: str) -> str:
+    if not actor.strip() or len(actor) > MAX_ACTOR:
+        raise WmsError(f"--actor must be 1-{MAX_ACTOR} characters")
+    return actor
 
 
 def record_many(

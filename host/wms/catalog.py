@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wms.errors import AlreadyExists, NotFound, WmsError
@@ -22,7 +23,7 @@ def check_code(kind: str, code: str) -> str:
 
     Commas, quotes and non-ASCII letters are allowed: real SKUs contain them.
     """
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise InvalidCode(
             f"invalid {kind} {code!r}: use 1-64 printable characters "
             "without leading or trailing spaces"
@@ -34,6 +35,16 @@ MAX_NAME = 200
 
 
 def check_name(kind: str, name: str) -> str:
+    """At most 200 characters and no line breaks or control characters.
+
+    A name with a line break in an import file is usually a stray quote that
+    swallowed the following rows.
+    """
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InvalidCode(
+            f"{kind} name holds a line break or control character "
+            "(a stray quote in a CSV file?)"
+        )
     if len(name) > MAX_NAME:
         raise InvalidCode(
             f"{kind} name is {len(name)} characters long; the most is {MAX_NAME}"
@@ -48,7 +59,7 @@ def add_warehouse(session: Session, code: str, name: str = "") -> Warehouse:
         raise AlreadyExists(f"warehouse {code} already exists")
     warehouse = Warehouse(code=code, name=name or code)
     session.add(warehouse)
-    session.flush()
+    _flush_new(session, f"warehouse {code} already exists")
     return warehouse
 
 
@@ -59,8 +70,16 @@ def add_product(session: Session, sku: str, name: str = "") -> Product:
         raise AlreadyExists(f"product {sku} already exists")
     product = Product(sku=sku, name=name or sku)
     session.add(product)
-    session.flush()
+    _flush_new(session, f"product {sku} already exists")
     return product
+
+
+def _flush_new(session: Session, already: str) -> None:
+    """Flush an insert; another writer adding the same key first is AlreadyExists."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise AlreadyExists(already) from exc
 
 
 def get_warehouse(session: Session, code: str) -> Warehouse:

@@ -63,6 +63,14 @@ def create_wms_engine(url: str) -> Engine:
     """Create an engine for ``url``, with the transaction set-up each backend needs."""
     try:
         parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (
+            None,
+            "",
+            ":memory:",
+        ):
+            raise ValueError(
+                "an in-memory SQLite database would vanish after the command"
+            )
         engine = create_engine(parsed, **_engine_options(parsed.get_backend_name()))
     except (ArgumentError, ValueError) as exc:
         raise BadDatabaseUrl(
@@ -137,7 +145,7 @@ class Database:
             try:
                 return self._run_once(work, read_only)
             except DBAPIError as exc:
-                if exc.connection_invalidated and attempt == 1:
+                if exc.connection_invalidated and attempt < attempts:
                     continue
                 if not is_retryable(exc):
                     raise

@@ -144,13 +144,18 @@ class OrderLine(Base):
 
 
 class Setting(Base):
-    """A stored setting value; ``warehouse_id`` NULL is the global value."""
+    """A stored setting value; ``warehouse_id`` NULL is the global value.
+
+    ``scope`` (the warehouse id, 0 for global) carries the uniqueness: a
+    unique constraint lets two NULL warehouse ids through on PostgreSQL.
+    """
 
     __tablename__ = "setting"
-    __table_args__ = (UniqueConstraint("key", "warehouse_id"),)
+    __table_args__ = (UniqueConstraint("key", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(Key(200))
+    scope: Mapped[int] = mapped_column(Integer)
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
     value: Mapped[str] = mapped_column(String(200))
 

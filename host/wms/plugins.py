@@ -68,10 +68,16 @@ class Plugins:
                 session.flush()
             # A plugin must never cost the warehouse its event: whatever the
             # plugin raised, undo its writes, log it, and carry on.
-            except Exception:
+            except Exception as exc:
                 savepoint.rollback()
                 failed.append(impl.plugin_name)
-                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                log.warning(
+                    "plugin %s failed in %s (%s); the event is kept",
+                    impl.plugin_name,
+                    hook_name,
+                    exc,
+                )
+                log.debug("plugin failure", exc_info=True)
             else:
                 savepoint.commit()
         return failed

@@ -14,7 +14,7 @@ import click
 
 from wms import schema
 from wms.activity import default_actor
-from wms.db import Database
+from wms.db import MAX_ATTEMPTS, Database
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -60,9 +60,14 @@ class Runtime:
         """Run ``work`` in one writing transaction, retried on deadlock."""
         return self.ready_database().run(work)
 
-    def read(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in one read-only transaction."""
-        return self.ready_database().run(work, read_only=True)
+    def read(self, work: Callable[[Session], T], *, retry: bool = True) -> T:
+        """Run ``work`` in one read-only transaction.
+
+        ``retry=False`` for work that writes output as it reads: running it
+        again would print its rows twice.
+        """
+        attempts = MAX_ATTEMPTS if retry else 1
+        return self.ready_database().run(work, read_only=True, attempts=attempts)
 
 
 pass_runtime = click.make_pass_decorator(Runtime)

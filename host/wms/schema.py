@@ -82,6 +82,7 @@ class SchemaState:
 def schema_state(db: Database, plugin_locations: Iterable[str] = ()) -> SchemaState:
     script = _script_directory(_version_locations(plugin_locations))
     with db.engine.connect() as conn:
+        conn = conn.execution_options(wms_read_only=True)
         current = frozenset(MigrationContext.configure(conn).get_current_heads())
     known = {rev.revision for rev in script.walk_revisions()}
     unknown = frozenset(rev for rev in current if rev not in known)

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wms.errors import SettingError
@@ -101,28 +102,25 @@ def store(
 ) -> Any:
     """Validate ``raw``, store it for the warehouse (or globally), return the value."""
     value = spec.parse(raw)
-    row = session.scalars(
-        select(Setting)
-        .where(Setting.key == spec.key, _scope(warehouse_id))
-        .with_for_update()
-    ).one_or_none()
-    if row is None:
-        session.add(
-            Setting(key=spec.key, warehouse_id=warehouse_id, value=spec.render(value))
+    scope = warehouse_id or 0
+    values = {"value": spec.render(value)}
+    updated = session.execute(
+        update(Setting).where(Setting.key == spec.key, Setting.scope == scope),
+        values,
+    ).rowcount
+    if updated:
+        return value
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(Setting).values(
+                    key=spec.key, scope=scope, warehouse_id=warehouse_id, **values
+                )
+            )
+    except IntegrityError:
+        # Someone stored the same key at the same moment: overwrite theirs.
+        session.execute(
+            update(Setting).where(Setting.key == spec.key, Setting.scope == scope),
+            values,
         )
-    else:
-        row.value = spec.render(value)
-    session.flush()
     return value
-
-
-def _stored(session: Session, key: str, warehouse_id: int | None) -> str | None:
-    return session.scalar(
-        select(Setting.value).where(Setting.key == key, _scope(warehouse_id))
-    )
-
-
-def _scope(warehouse_id: int | None) -> ColumnElement[bool]:
-    if warehouse_id is None:
-        return Setting.warehouse_id.is_(None)
-    return Setting.warehouse_id == warehouse_id

@@ -35,8 +35,11 @@ def parse_units(text: str, what: str, *, most: int = MAX_UNITS) -> int:
     Only plain digits: Python's int() would also read "1_0" as 10.
     """
     stripped = text.strip()
-    if not _DIGITS.match(stripped):
+    if not _DIGITS.fullmatch(stripped):
         raise InvalidQuantity(f"{what} must be a whole number of units, not {text!r}")
+    if len(stripped.lstrip("-")) > len(str(MAX_STOCK)):
+        # Far out of range, and int() refuses numbers of thousands of digits.
+        raise InvalidQuantity(f"{what} must be at most {most:,}")
     units = int(stripped)
     if units < 0:
         raise InvalidQuantity(f"{what} must not be negative, got {units}")

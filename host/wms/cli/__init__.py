@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from wms.activity import check_actor
 from wms.cli import (
     activity,
     db,
@@ -54,7 +55,7 @@ def build_cli(plugins: Plugins | None = None) -> click.Group:
             ctx.obj = Runtime(plugins, database_url)
             ctx.call_on_close(ctx.obj.close)
         if actor:
-            ctx.obj.actor = actor
+            ctx.obj.actor = check_actor(actor)
 
     host_commands = (db, warehouse, product, stock, order, settings, activity)
     for module in (*host_commands, importer, demo):

@@ -16,7 +16,13 @@ from wms.runtime import Runtime, pass_runtime
 
 @click.command("activity")
 @click.option("--order", "order_number", help="Only this order's activity.")
-@click.option("--limit", default=50, show_default=True, help="Newest rows to show.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Newest rows to show (0: all).",
+)
 @format_option
 @pass_runtime
 def activity_command(
@@ -30,7 +36,7 @@ def activity_command(
             .outerjoin(Warehouse, Warehouse.id == Activity.warehouse_id)
             .outerjoin(Order, Order.id == Activity.order_id)
             .order_by(Activity.id.desc())
-            .limit(limit)
+            .limit(limit or None)
         )
         if order_number is not None:
             stmt = stmt.where(

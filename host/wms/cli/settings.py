@@ -85,7 +85,7 @@ def list_(runtime: Runtime, output_format: str) -> None:
         rows = []
         for spec in runtime.settings:
             values = {code: value for key, code, value in stored if key == spec.key}
-            overrides = {c: v for c, v in sorted(values.items()) if c is not None}
+            overrides = dict(sorted((c, v) for c, v in values.items() if c is not None))
             rows.append(
                 {
                     "key": spec.key,

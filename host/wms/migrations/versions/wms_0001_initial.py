@@ -108,13 +108,14 @@ def upgrade() -> None:
         "setting",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("key", _key(200), nullable=False),
+        sa.Column("scope", sa.Integer, nullable=False),
         sa.Column("warehouse_id", sa.Integer, nullable=True),
         sa.Column("value", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_setting"),
         sa.ForeignKeyConstraint(
             ["warehouse_id"], ["warehouse.id"], name="fk_setting_warehouse_id_warehouse"
         ),
-        sa.UniqueConstraint("key", "warehouse_id", name="uq_setting_key"),
+        sa.UniqueConstraint("key", "scope", name="uq_setting_key"),
     )
     op.create_table(
         "activity",
