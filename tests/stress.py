@@ -25,7 +25,7 @@ from wms.db import Database, DatabaseUnavailable
 from wms.errors import WmsError
 from wms.models import Order, OrderLine, OrderStatus, Product, Stock, Warehouse
 from wms.plugins import Plugins, make_plugin_manager
-from wms.stock import lock_stock, receive
+from wms.stock import receive
 
 ledger_metadata = MetaData()
 ledger = Table(
@@ -55,20 +55,9 @@ def _pick_order(
 
 
 def _lock(session: Session, order: Order) -> dict[int, OrderLine]:
-    """Take the host's locks, in its order, so 'before' values are exact."""
-    lines = session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order.id)
-    ).all()
-    lock_stock(session, [(order.warehouse_id, line.product_id) for line in lines])
-    session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
-    locked = session.scalars(
-        select(OrderLine)
-        .where(OrderLine.order_id == order.id)
-        .order_by(OrderLine.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    return {line.id: line for line in locked}
+    """Take the host's own locks first, so 'before' values are exact."""
+    locked, _ = orders._lock_order(session, order.number)
+    return {line.id: line for line in locked.lines}
 
 
 def _book(session: Session, deltas: dict[int, int]) -> None:

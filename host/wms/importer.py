@@ -214,32 +214,49 @@ def _name(
 # valid, so rows that refer to it are not reported a second time.
 
 
+@dataclass(frozen=True)
+class _MasterFile:
+    """How a warehouses or products file names its key, in rows and messages."""
+
+    column: str
+    code_label: str
+    noun: str
+    name_label: str
+
+
+_WAREHOUSES = _MasterFile("code", "warehouse code", "warehouse", "warehouse")
+_PRODUCTS = _MasterFile("sku", "SKU", "SKU", "product")
+
+
 def _read_warehouses(
     rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
 ) -> None:
-    for where, _, row in rows:
-        code = _code(row["code"], "warehouse code", where, problems)
-        name = _name(row, "warehouse", where, problems)
-        if code is None:
-            continue
-        if code in data.warehouses or code in known.warehouses:
-            problems.add(where, f"warehouse {code} is already defined")
-            continue
-        data.warehouses[code] = name or code
+    _read_master(rows, _WAREHOUSES, data.warehouses, known.warehouses, problems)
 
 
 def _read_products(
     rows: Iterator[Row], data: ImportData, known: _Known, problems: _Problems
 ) -> None:
+    _read_master(rows, _PRODUCTS, data.products, known.products, problems)
+
+
+def _read_master(
+    rows: Iterator[Row],
+    file: _MasterFile,
+    new: dict[str, str],
+    existing: set[str],
+    problems: _Problems,
+) -> None:
+    """A unique code and an optional display name per row."""
     for where, _, row in rows:
-        sku = _code(row["sku"], "SKU", where, problems)
-        name = _name(row, "product", where, problems)
-        if sku is None:
+        code = _code(row[file.column], file.code_label, where, problems)
+        name = _name(row, file.name_label, where, problems)
+        if code is None:
             continue
-        if sku in data.products or sku in known.products:
-            problems.add(where, f"SKU {sku} is already defined")
+        if code in new or code in existing:
+            problems.add(where, f"{file.noun} {code} is already defined")
             continue
-        data.products[sku] = name or sku
+        new[code] = name or code
 
 
 def _read_stock(
