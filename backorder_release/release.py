@@ -3,24 +3,41 @@
 Releasing a backordered line sets its committed units to 0, lowers the
 stock's committed by the same amount, and logs one row per line.  Locks are
 taken in the host's fixed order (stock rows by warehouse and product, then
-orders, then lines by id) and every line is re-checked under its lock, so a
-line that a concurrent step already released or re-picked is skipped, never
-released twice.
+orders, then lines by id) and the lines are selected again once locked, so a
+line that a concurrent step already released or re-picked is left alone,
+never released twice.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 from wms import activity
-from wms.models import Order, OrderLine, utcnow
-from wms.stock import StockKey, adjust_committed_many, lock_stock
+from wms.db import locks_rows
+from wms.models import Order, OrderLine, Product, Warehouse, utcnow
+from wms.stock import adjust_committed_from, lock_stock_rows
 
 from backorder_release.backorders import (
     backordered_lines,
@@ -38,28 +55,27 @@ RELEASED = "released"
 SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class LineRelease:
-    """One backordered line in a plan or a run, and what happened to it."""
+class LineRelease(NamedTuple):
+    """One backordered line in a plan or a run, and what happened to it.
+
+    A named tuple, not a dataclass: a run builds one per released line.
+    """
 
     order: str
     warehouse: str
     sku: str
     units: int
     status: str
+    reason: str
     line_id: int
     order_id: int
-    reason: str = ""
+    warehouse_id: int
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "order": self.order,
-            "warehouse": self.warehouse,
-            "sku": self.sku,
-            "units": self.units,
-            "status": self.status,
-            "reason": self.reason,
-        }
+        return dict(zip(REPORT_COLUMNS, self, strict=False))
+
+
+REPORT_COLUMNS = ("order", "warehouse", "sku", "units", "status", "reason")
 
 
 def new_run_id() -> str:
@@ -82,17 +98,19 @@ def plan_release(
     stmt = backordered_lines(
         releasable=releasable, warehouse_id=warehouse_id, order_ids=order_ids
     )
-    rows = session.execute(stmt.execution_options(yield_per=STREAM_ROWS))
-    for line_id, order_id, _, _, committed, number, code, sku in rows:
+    for line_id, order_id, warehouse_id, _, committed, number, code, sku in _stream(
+        session, stmt
+    ):
         yield LineRelease(
             order=number,
             warehouse=code,
             sku=sku,
             units=committed,
             status=PLANNED if committed > 0 else SKIPPED,
+            reason="" if committed > 0 else "nothing committed (already released)",
             line_id=line_id,
             order_id=order_id,
-            reason="" if committed > 0 else "nothing committed (already released)",
+            warehouse_id=warehouse_id,
         )
 
 
@@ -132,146 +150,272 @@ def _orders_with_releasable_lines(
     return stmt
 
 
+@dataclass(frozen=True)
+class OrderRange:
+    """The orders one release covers: ids ``first`` to ``last``, maybe one warehouse.
+
+    A range, not a list of ids, keeps every statement of a batch at a few
+    parameters however many orders it holds.
+    """
+
+    first: int
+    last: int
+    warehouse_id: int | None = None
+
+    def releasable_lines(self) -> ColumnElement[bool]:
+        """SQL condition on ``order_line`` joined to ``sales_order``."""
+        return self._within(is_releasable_line())
+
+    def releasable_orders(self) -> ColumnElement[bool]:
+        """SQL condition on ``sales_order``."""
+        return self._within(has_releasable_lines())
+
+    def _within(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        condition = and_(Order.id.between(self.first, self.last), condition)
+        if self.warehouse_id is not None:
+            condition = and_(condition, Order.warehouse_id == self.warehouse_id)
+        return condition
+
+
+class Released(NamedTuple):
+    """What one release did in one warehouse, read back from the log."""
+
+    warehouse_id: int
+    lines: int
+    units: int
+    orders: int
+    first_order_id: int
+    first_order: str
+
+
 def release_orders(
     session: Session,
-    order_ids: Sequence[int],
+    orders: OrderRange,
     *,
     trigger: Trigger,
     run_id: str,
     actor: str,
     locked_by_caller: bool = False,
-) -> list[LineRelease]:
+) -> list[Released]:
     """Release every releasable line of these orders, in the caller's transaction.
 
+    The work is set-based: one INSERT ... SELECT writes a log row per line,
+    one UPDATE lowers the stock rows and one zeroes the lines, all selecting
+    through the same condition while the locks are held, so the log, the
+    stock and the lines always agree.  Returns one summary per warehouse.
+
     ``locked_by_caller`` says the caller already holds the stock, order and
-    line locks (a lifecycle hook runs inside the host's locked step), so only
-    the lines are read again, under their lock, to re-check them.
+    line locks (a lifecycle hook runs inside the host's locked step).
     """
-    candidates = session.execute(_CANDIDATES, {"order_ids": list(order_ids)}).all()
-    if not candidates:
+    releasable = orders.releasable_lines()
+    if not locked_by_caller and locks_rows(session) and not _lock(session, orders):
         return []
 
-    if not locked_by_caller:
-        lock_stock(session, {(wh, product) for _, _, wh, product, *_ in candidates})
-        session.execute(
-            select(Order.id)
-            .where(Order.id.in_(sorted({order_id for _, order_id, *_ in candidates})))
-            .order_by(Order.id)
-            .with_for_update()
-        ).all()
-    current = dict(
-        session.execute(
-            _RECHECK,
-            {
-                "order_ids": sorted({c[1] for c in candidates}),
-                "line_ids": [c[0] for c in candidates],
-            },
-        ).all()
-    )
-
-    released = [c for c in candidates if c[0] in current]
-    _write_release(
-        session, released, current, trigger=trigger, run_id=run_id, actor=actor
-    )
-
-    return [
-        LineRelease(
-            order=number,
-            warehouse=code,
-            sku=sku,
-            units=current.get(line_id, 0),
-            status=RELEASED if line_id in current else SKIPPED,
-            line_id=line_id,
-            order_id=order_id,
-            reason=""
-            if line_id in current
-            else "changed by another step; not released",
-        )
-        for line_id, order_id, _, _, _, number, code, sku in candidates
+    inserted = session.execute(_log_insert(releasable, trigger, run_id, actor))
+    if not inserted.rowcount:
+        return []
+    released = [
+        Released._make(row)
+        for row in session.execute(_SUMMARY, _run_range(run_id, orders))
     ]
 
-
-# Statements built once: this path runs inside every lifecycle hook.
-_CANDIDATES = backordered_lines().where(
-    Order.id.in_(bindparam("order_ids", expanding=True))
-)
-
-# A locking read sees the latest committed row on every backend,
-# where a plain read inside a REPEATABLE READ transaction might not.
-_RECHECK = (
-    select(OrderLine.id, OrderLine.committed)
-    .join(Order, Order.id == OrderLine.order_id)
-    .where(
-        # The order ids let planners start from the orders' primary key
-        # (SQLite otherwise scanned every backordered order per batch).
-        Order.id.in_(bindparam("order_ids", expanding=True)),
-        OrderLine.id.in_(bindparam("line_ids", expanding=True)),
-        is_releasable_line(),
+    adjust_committed_from(
+        session,
+        _lines(
+            releasable,
+            Order.warehouse_id.label("warehouse_id"),
+            OrderLine.product_id.label("product_id"),
+            (-func.sum(OrderLine.committed)).label("delta"),
+        ).group_by(Order.warehouse_id, OrderLine.product_id),
     )
-    .order_by(OrderLine.id)
-    .with_for_update(of=OrderLine)
+    _record_activity(session, released, trigger=trigger, run_id=run_id, actor=actor)
+    session.execute(
+        update(OrderLine)
+        .where(OrderLine.id.in_(_lines(releasable, OrderLine.id)))
+        .values(committed=0)
+        .execution_options(synchronize_session=False)
+    )
+
+    log.info("run %s released %d lines (%s)", run_id, inserted.rowcount, trigger)
+    return released
+
+
+def released_lines(
+    session: Session, run_id: str, orders: OrderRange, *, limit: int | None = None
+) -> Iterator[LineRelease]:
+    """The lines a run released in these orders, from its log rows, streamed."""
+    stmt = _RELEASED_LINES.limit(limit) if limit is not None else _RELEASED_LINES
+    yield from map(
+        LineRelease._make, _stream(session, stmt, _run_range(run_id, orders))
+    )
+
+
+def _stream(
+    session: Session, stmt: Select[Any], params: dict[str, object] | None = None
+) -> Iterator[Row[Any]]:
+    """Rows in constant memory, fetched many at a time.
+
+    Core, not the ORM's execute, and partitions, not row by row: at a
+    million lines both cost more than the query itself.
+    """
+    result = session.connection().execute(
+        stmt.execution_options(yield_per=STREAM_ROWS), params
+    )
+    for partition in result.partitions():
+        yield from partition
+
+
+def _run_range(run_id: str, orders: OrderRange) -> dict[str, object]:
+    return {"run_id": run_id, "first": orders.first, "last": orders.last}
+
+
+# The order range comes first so planners walk this batch's rows through the
+# order_id index, not every row the run has written so far through run_id.
+_RUN_ROWS = (
+    ReleaseLog.order_id.between(bindparam("first"), bindparam("last")),
+    ReleaseLog.run_id == bindparam("run_id"),
+)
+
+_SUMMARY = (
+    select(
+        ReleaseLog.warehouse_id,
+        func.count(),
+        # MariaDB sums integers into DECIMAL.
+        cast(func.sum(ReleaseLog.units), Integer),
+        func.count(ReleaseLog.order_id.distinct()),
+        func.min(ReleaseLog.order_id),
+        func.min(ReleaseLog.order_number),
+    )
+    .where(*_RUN_ROWS)
+    .group_by(ReleaseLog.warehouse_id)
+)
+
+_RELEASED_LINES = (
+    select(
+        ReleaseLog.order_number,
+        ReleaseLog.warehouse_code,
+        ReleaseLog.sku,
+        ReleaseLog.units,
+        literal(RELEASED, String),
+        literal("", String),
+        ReleaseLog.line_id,
+        ReleaseLog.order_id,
+        ReleaseLog.warehouse_id,
+    )
+    .where(*_RUN_ROWS)
+    .order_by(ReleaseLog.id)
 )
 
 
-def _write_release(
+def _lines(releasable: ColumnElement[bool], *columns: Any) -> Select[Any]:
+    """Select ``columns`` of the lines matching ``releasable``, with their orders."""
+    return (
+        select(*columns)
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(releasable)
+    )
+
+
+def _lock(session: Session, orders: OrderRange) -> bool:
+    """Take the stock, order and line locks in the host's order; False if none.
+
+    The stock keys are read before the orders are locked, so a step that
+    commits in between can make one more line releasable; its stock row is
+    then locked last, and a deadlock that this rare case causes is retried.
+    """
+    stock_key = _lines(
+        orders.releasable_lines(), Order.warehouse_id, OrderLine.product_id
+    )
+    keys = {tuple(key) for key in session.execute(stock_key.distinct())}
+    if not keys:
+        return False
+    lock_stock_rows(session, keys)
+    session.execute(
+        select(Order.id)
+        .where(orders.releasable_orders())
+        .order_by(Order.id)
+        .with_for_update()
+    ).all()
+
+    locked = {
+        tuple(key)
+        for key in session.execute(
+            stock_key.order_by(OrderLine.id).with_for_update(of=OrderLine)
+        )
+    }
+    if locked - keys:
+        lock_stock_rows(session, locked - keys)
+    return bool(locked)
+
+
+def _log_insert(
+    releasable: ColumnElement[bool], trigger: Trigger, run_id: str, actor: str
+) -> Insert:
+    """INSERT one log row per releasable line, copying its codes and units."""
+    log_table = ReleaseLog.__table__
+    source = (
+        _lines(
+            releasable,
+            literal(utcnow(), DateTime),
+            Order.warehouse_id,
+            Warehouse.code,
+            Order.id,
+            Order.number,
+            OrderLine.id,
+            Product.sku,
+            OrderLine.committed,
+            literal(trigger.value, String),
+            literal(run_id, String),
+            literal(actor, String),
+        )
+        .join(Warehouse, Warehouse.id == Order.warehouse_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .order_by(Order.id, OrderLine.id)
+    )
+    columns = [
+        "released_at",
+        "warehouse_id",
+        "warehouse_code",
+        "order_id",
+        "order_number",
+        "line_id",
+        "sku",
+        "units",
+        "trigger",
+        "run_id",
+        "actor",
+    ]
+    return insert(log_table).from_select(columns, source)
+
+
+def _record_activity(
     session: Session,
-    released: list,  # type: ignore[type-arg]  # rows of backordered_lines()
-    units_by_line: dict[int, int],
+    released: list[Released],
     *,
     trigger: Trigger,
     run_id: str,
     actor: str,
 ) -> None:
-    if not released:
-        return
-    line_ids = [row[0] for row in released]
-    session.execute(
-        update(OrderLine)
-        .where(OrderLine.id.in_(line_ids))
-        .values(committed=0)
-        .execution_options(synchronize_session=False)
-    )
+    """One host activity entry per warehouse: the order's, if it was one order.
 
-    by_stock: dict[StockKey, int] = defaultdict(int)
-    by_order: dict[tuple[int, int, str], int] = defaultdict(int)
-    for line_id, order_id, warehouse_id, product_id, _, number, _, _ in released:
-        by_stock[(warehouse_id, product_id)] += units_by_line[line_id]
-        by_order[(order_id, warehouse_id, number)] += units_by_line[line_id]
-    adjust_committed_many(session, {key: -units for key, units in by_stock.items()})
-
-    now = utcnow()
-    # Core, not the ORM's bulk insert: one executemany without per-row ORM work.
-    session.connection().execute(
-        insert(ReleaseLog.__table__),
-        [
-            {
-                "released_at": now,
-                "warehouse_id": warehouse_id,
-                "warehouse_code": code,
-                "order_id": order_id,
-                "order_number": number,
-                "line_id": line_id,
-                "sku": sku,
-                "units": units_by_line[line_id],
-                "trigger": trigger.value,
-                "run_id": run_id,
-                "actor": actor,
-            }
-            for line_id, order_id, warehouse_id, _, _, number, code, sku in released
-        ],
-    )
-    activity.record_many(
-        session,
-        [
+    The release log holds every line; a backfill of thousands of orders
+    writes a few summaries instead of burying the host's feed.
+    """
+    entries: list[dict[str, object]] = []
+    for summary in released:
+        order_id = summary.first_order_id if summary.orders == 1 else None
+        if order_id is not None:
+            what = f"backordered order {summary.first_order}"
+        else:
+            what = f"{summary.lines} lines of {summary.orders} backordered orders"
+        entries.append(
             {
                 "kind": "commitment_released",
-                "message": f"released {units} committed units of backordered order "
-                f"{number} ({trigger.value}, run {run_id})",
-                "warehouse_id": warehouse_id,
+                "message": f"released {summary.units} committed units of {what} "
+                f"({trigger.value}, run {run_id})",
+                "warehouse_id": summary.warehouse_id,
                 "order_id": order_id,
             }
-            for (order_id, warehouse_id, number), units in by_order.items()
-        ],
-        actor=actor,
-    )
-    log.info("run %s released %d lines (%s)", run_id, len(released), trigger.value)
+        )
+    activity.record_many(session, entries, actor=actor)

@@ -14,10 +14,21 @@ from collections.abc import Iterable
 import click
 from wms.output import echo_table
 
-from backorder_release.release import PLANNED, RELEASED, SKIPPED, LineRelease
+from backorder_release.release import (
+    PLANNED,
+    RELEASED,
+    REPORT_COLUMNS,
+    SKIPPED,
+    LineRelease,
+    Released,
+)
 
-COLUMNS = ["order", "warehouse", "sku", "units", "status", "reason"]
 STATUSES = (PLANNED, RELEASED, SKIPPED)
+CHUNK_LINES = 1000
+_LINE_JSON = (
+    '{{"order": {}, "warehouse": {}, "sku": {}, "units": {}, '
+    '"status": {}, "reason": {}}}'
+)
 
 
 class ReleaseReport:
@@ -31,6 +42,7 @@ class ReleaseReport:
         self._lines: Counter[str] = Counter()
         self._units: Counter[str] = Counter()
         self._orders: dict[str, set[int]] = {status: set() for status in STATUSES}
+        self._released_orders = 0
         self._first = True
 
     def start(self, run_id: str | None) -> None:
@@ -43,26 +55,58 @@ class ReleaseReport:
             )
 
     def add(self, lines: Iterable[LineRelease]) -> None:
+        """Count and show planned or skipped lines."""
+        self._show(lines, count=True)
+
+    def add_released(
+        self, released: Iterable[Released], lines: Iterable[LineRelease]
+    ) -> None:
+        """Count a batch from its summaries; show the lines read back from the log."""
+        for summary in released:
+            self._lines[RELEASED] += summary.lines
+            self._units[RELEASED] += summary.units
+            self._released_orders += summary.orders
+        self._show(lines, count=False)
+
+    def room(self) -> int | None:
+        """How many more lines would be shown: None for all of them."""
+        if self.output_format == "json" or not self.limit:
+            return None
+        return max(self.limit - len(self.shown), 0)
+
+    def _show(self, lines: Iterable[LineRelease], *, count: bool) -> None:
+        chunk: list[LineRelease] = []
         for line in lines:
-            self._count(line)
-            row = line.as_dict()
-            if self.output_format == "json":
-                separator = "" if self._first else ","
-                click.echo(
-                    f"{separator}\n  {json.dumps(row, ensure_ascii=False)}", nl=False
-                )
-                self._first = False
-            elif not self.limit or len(self.shown) < self.limit:
-                self.shown.append(row)
-            else:
-                self.hidden += 1
+            chunk.append(line)
+            if len(chunk) == CHUNK_LINES:
+                self._show_chunk(chunk, count=count)
+                chunk = []
+        self._show_chunk(chunk, count=count)
+
+    def _show_chunk(self, chunk: list[LineRelease], *, count: bool) -> None:
+        """Count and show lines many at a time: a million lines cost seconds."""
+        if not chunk:
+            return
+        if count:
+            for line in chunk:
+                self._count(line)
+
+        if self.output_format == "json":
+            separator = "\n  " if self._first else ",\n  "
+            click.echo(separator + ",\n  ".join(_json_lines(chunk)), nl=False)
+            self._first = False
+            return
+        room = max(self.limit - len(self.shown), 0) if self.limit else len(chunk)
+        self.shown.extend(line.as_dict() for line in chunk[:room])
+        self.hidden += len(chunk[room:])
 
     def totals(self) -> dict[str, dict[str, int]]:
         return {
             status: {
                 "lines": self._lines[status],
                 "units": self._units[status],
-                "orders": len(self._orders[status]),
+                "orders": len(self._orders[status])
+                + (self._released_orders if status == RELEASED else 0),
             }
             for status in STATUSES
         }
@@ -79,7 +123,7 @@ class ReleaseReport:
         self._orders[line.status].add(line.order_id)
 
     def _echo_table(self, actor: str) -> None:
-        echo_table(self.shown, COLUMNS, empty="no backordered lines found")
+        echo_table(self.shown, list(REPORT_COLUMNS), empty="no backordered lines found")
         if self.hidden:
             click.echo(f"... and {self.hidden} more lines (--limit 0 shows all)")
         click.echo("")
@@ -101,3 +145,17 @@ class ReleaseReport:
             )
         else:
             click.echo("nothing to release; the setting can be switched on")
+
+
+def _json_lines(chunk: list[LineRelease]) -> list[str]:
+    """Each line as one JSON object, with one call to the C encoder per chunk.
+
+    Encoding line by line went through ``json.dumps``'s Python layers a
+    quarter of a million times at 1M order lines.  The chunk's values are
+    encoded as one list whose items are separated by a raw newline, which
+    never occurs inside an encoded value, and then put into the template.
+    """
+    values = [value for line in chunk for value in line[:6]]
+    encoded = json.dumps(values, ensure_ascii=False, separators=("\n", ":"))
+    items = encoded[1:-1].split("\n")
+    return [_LINE_JSON.format(*items[i : i + 6]) for i in range(0, len(items), 6)]

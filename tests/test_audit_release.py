@@ -573,6 +573,34 @@ def test_batch_size_one_gives_the_same_result(
     assert len({d["run_id"] for d in log_details(other_url)}) == 1
 
 
+def released_activity(run: Run) -> list[tuple[str | None, str | None, str]]:
+    feed = as_json(run("activity", "--limit", "0", "--format", "json"))
+    return sorted(
+        (row["warehouse"], row["order"], row["message"].split(" (")[0])
+        for row in feed
+        if row["kind"] == "commitment_released"
+    )
+
+
+def test_apply_writes_one_activity_summary_per_warehouse(backlog: Run) -> None:
+    release_json(backlog, "--apply")
+
+    assert released_activity(backlog) == [
+        ("EAST", "O4", "released 6 committed units of backordered order O4"),
+        ("MAIN", None, "released 9 committed units of 3 lines of 2 backordered orders"),
+    ]
+
+
+def test_apply_one_order_per_batch_names_each_order(backlog: Run) -> None:
+    release_json(backlog, "--apply", "--batch-size", "1")
+
+    assert released_activity(backlog) == [
+        ("EAST", "O4", "released 6 committed units of backordered order O4"),
+        ("MAIN", "O1", "released 3 committed units of backordered order O1"),
+        ("MAIN", "O2", "released 6 committed units of backordered order O2"),
+    ]
+
+
 # --- hooks and the backfill together ------------------------------------------
 
 

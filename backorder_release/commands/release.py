@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,16 +19,18 @@ from wms.runtime import Runtime, pass_runtime
 
 from backorder_release.models import Trigger
 from backorder_release.release import (
-    LineRelease,
+    OrderRange,
+    Released,
     count_releasable_orders,
     new_run_id,
     plan_release,
     releasable_order_ids,
     release_orders,
+    released_lines,
 )
 from backorder_release.report import ReleaseReport
 
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 10_000
 
 
 @click.command("inventory:release-backorder-commitments")
@@ -70,11 +72,16 @@ def release_command(
     runtime.read(
         lambda s: report.add(plan_release(s, releasable=False, **scope)), retry=False
     )
-    total = runtime.read(lambda s: count_releasable_orders(s, **scope))
-    with progress(total) as bar:
-        for released, orders in _release_in_batches(runtime, report, scope, batch_size):
-            report.add(released)
-            bar.update(orders)
+
+    def count() -> int:
+        return runtime.read(lambda s: count_releasable_orders(s, **scope))
+
+    with progress(count) as bar:
+        for orders, released, done in _release_in_batches(
+            runtime, report, scope, batch_size
+        ):
+            _report_batch(runtime, report, orders, released)
+            bar.update(done)
     report.finish(runtime.actor)
 
 
@@ -95,7 +102,7 @@ def _scope(
 
 def _release_in_batches(
     runtime: Runtime, report: ReleaseReport, scope: dict[str, Any], batch_size: int
-) -> Iterator[tuple[list[LineRelease], int]]:
+) -> Iterator[tuple[OrderRange, list[Released], int]]:
     """Release ``batch_size`` orders per transaction, walking order ids upwards.
 
     A crash loses at most the batch in flight; rerunning finds only what is
@@ -105,25 +112,59 @@ def _release_in_batches(
     assert run_id is not None
     after = 0
 
-    def batch(session: Session) -> tuple[list[int], list[LineRelease]]:
+    def batch(session: Session) -> tuple[list[int], list[Released]]:
         ids = releasable_order_ids(session, after=after, limit=batch_size, **scope)
-        lines = release_orders(
-            session, ids, trigger=Trigger.BACKFILL, run_id=run_id, actor=runtime.actor
+        if not ids:
+            return ids, []
+        released = release_orders(
+            session,
+            _range(ids),
+            trigger=Trigger.BACKFILL,
+            run_id=run_id,
+            actor=runtime.actor,
         )
-        return ids, lines
+        return ids, released
+
+    def _range(ids: list[int]) -> OrderRange:
+        return OrderRange(ids[0], ids[-1], warehouse_id=scope["warehouse_id"])
 
     while True:
-        ids, lines = runtime.write(batch)
+        ids, released = runtime.write(batch)
         if not ids:
             return
         after = ids[-1]
-        yield lines, len(ids)
+        yield _range(ids), released, len(ids)
+
+
+def _report_batch(
+    runtime: Runtime,
+    report: ReleaseReport,
+    orders: OrderRange,
+    released: list[Released],
+) -> None:
+    """Count a committed batch and show its lines, read back from the log."""
+    room = report.room()
+    if room == 0 or not released:
+        report.add_released(released, [])
+        return
+    assert report.run_id is not None
+    run_id = report.run_id
+    runtime.read(
+        lambda s: report.add_released(
+            released, released_lines(s, run_id, orders, limit=room)
+        ),
+        retry=False,
+    )
 
 
 @contextmanager
-def progress(total: int) -> Iterator[_Progress]:
-    """A progress bar with rate and ETA on a terminal's stderr; nothing otherwise."""
-    if not sys.stderr.isatty() or not total:
+def progress(count: Callable[[], int]) -> Iterator[_Progress]:
+    """A progress bar with rate and ETA on a terminal's stderr; nothing otherwise.
+
+    ``count`` is only called for a terminal: counting the backlog costs a query.
+    """
+    total = count() if sys.stderr.isatty() else 0
+    if not total:
         yield _Progress(None)
         return
     started = time.monotonic()

@@ -12,7 +12,7 @@ from wms.hookspecs import hookimpl
 from wms.models import Order
 
 from backorder_release.models import Trigger
-from backorder_release.release import new_run_id, release_orders
+from backorder_release.release import OrderRange, new_run_id, release_orders
 from backorder_release.settings import release_enabled
 
 
@@ -33,7 +33,7 @@ def _release(session: Session, order: Order, trigger: Trigger, actor: str) -> No
         return
     release_orders(
         session,
-        [order.id],
+        OrderRange(order.id, order.id),
         trigger=trigger,
         run_id=new_run_id(),
         actor=actor,

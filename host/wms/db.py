@@ -118,6 +118,15 @@ def _install_begin_handler(engine: Engine) -> None:
             conn.exec_driver_sql("START TRANSACTION READ ONLY")
 
 
+def locks_rows(session: Session) -> bool:
+    """Whether a writer must lock the rows it changes.
+
+    Not on SQLite: a writing unit of work holds the whole database's write
+    lock from ``BEGIN IMMEDIATE`` on, so no other writer can come between.
+    """
+    return session.get_bind().dialect.name != "sqlite"
+
+
 class Database:
     """A database URL, its engine, and the way to run work against it."""
 

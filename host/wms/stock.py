@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -133,6 +134,25 @@ def _select_for_update(session: Session, keys: list[StockKey]) -> dict[StockKey,
     return locked
 
 
+def lock_stock_rows(session: Session, keys: Iterable[StockKey]) -> None:
+    """Lock existing stock rows in the fixed order without loading them.
+
+    For set-based writers, which change the rows with one UPDATE afterwards
+    and would only pay for the ORM objects ``lock_stock`` builds.
+    """
+    wanted = sorted(set(keys))
+    for warehouse_id in sorted({w for w, _ in wanted}):
+        session.execute(
+            select(Stock.id)
+            .where(
+                Stock.warehouse_id == warehouse_id,
+                Stock.product_id.in_([p for w, p in wanted if w == warehouse_id]),
+            )
+            .order_by(Stock.product_id)
+            .with_for_update()
+        ).all()
+
+
 def adjust(
     session: Session, key: StockKey, *, on_hand: int = 0, committed: int = 0
 ) -> None:
@@ -159,6 +179,24 @@ def adjust_committed_many(session: Session, deltas: dict[StockKey, int]) -> None
     ]
     if rows:
         session.connection().execute(_ADJUST_COMMITTED, rows)
+
+
+def adjust_committed_from(session: Session, deltas: Select[Any]) -> None:
+    """Add committed deltas computed by a query to (locked) stock rows, in one UPDATE.
+
+    ``deltas`` yields ``warehouse_id``, ``product_id`` and ``delta`` columns,
+    at most one row per stock row; the caller holds the stock rows' locks.
+    """
+    source = deltas.subquery()
+    session.execute(
+        update(Stock)
+        .where(
+            Stock.warehouse_id == source.c.warehouse_id,
+            Stock.product_id == source.c.product_id,
+        )
+        .values(committed=Stock.committed + source.c.delta)
+        .execution_options(synchronize_session=False)
+    )
 
 
 _ADJUST_COMMITTED = (
