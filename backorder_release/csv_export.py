@@ -8,18 +8,13 @@ numbers, negative ones included, stay numbers.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
-from wms.errors import WmsError
+from backorder_release.files import write_atomically
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ExportFailed(WmsError):
-    """The CSV file could not be written where the operator asked."""
 
 
 def neutralise(value: object) -> object:
@@ -31,31 +26,12 @@ def neutralise(value: object) -> object:
 def write_csv(
     path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]
 ) -> None:
-    """Write the rows to ``path`` through a temporary file and a rename.
+    """Write the rows to ``path`` atomically (see ``files.write_atomically``)."""
 
-    A symlink is followed (its target is replaced); anything else that is not
-    a regular file (a device, a FIFO) is refused, and an existing file keeps
-    its permissions.
-    """
-    path = path.resolve() if path.is_symlink() else path
-    if path.exists() and not path.is_file():
-        raise ExportFailed(f"cannot write CSV to {path}: it is not a regular file")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=directory
-        )
-    except OSError as exc:
-        raise ExportFailed(f"cannot write CSV to {path}: {exc.strerror}") from exc
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([neutralise(row[c]) for c in columns])
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise ExportFailed(f"cannot write CSV to {path}: {exc.strerror}") from exc
+    def write(handle: TextIO) -> None:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([neutralise(row[c]) for c in columns])
+
+    write_atomically(path, "CSV", write)

@@ -1,7 +1,8 @@
 """The plugin's activity log: one row per released line, in its own table.
 
 Codes and numbers are copied in, so the log still reads right if a warehouse
-or product is renamed later.
+or product is renamed later.  A revert writes rows of its own with negative
+units, so a line's rows always sum to what is released of it now.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Trigger(enum.StrEnum):
     QC_PARTIAL = "qc_partial"
     PICKING_BACKORDER = "picking_backorder"
     BACKFILL = "backfill"
+    REVERT = "revert"
 
 
 class Base(DeclarativeBase):
@@ -41,3 +43,5 @@ class ReleaseLog(Base):
     trigger: Mapped[str] = mapped_column(String(32))
     run_id: Mapped[str] = mapped_column(String(32), index=True)
     actor: Mapped[str] = mapped_column(String(200))
+    reverts: Mapped[str | None] = mapped_column(String(32), index=True)
+    """On a revert's rows (negative units): the run whose release they undid."""

@@ -29,6 +29,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Row
@@ -53,6 +54,9 @@ STREAM_ROWS = 2000
 PLANNED = "planned"
 RELEASED = "released"
 SKIPPED = "skipped"
+DRIFTED = "drifted"
+"""A line of a reviewed plan, or of a run to revert, that changed since."""
+REVERTED = "reverted"
 
 
 class LineRelease(NamedTuple):
@@ -98,7 +102,7 @@ def plan_release(
     stmt = backordered_lines(
         releasable=releasable, warehouse_id=warehouse_id, order_ids=order_ids
     )
-    for line_id, order_id, warehouse_id, _, committed, number, code, sku in _stream(
+    for line_id, order_id, warehouse_id, _, committed, number, code, sku in stream(
         session, stmt
     ):
         yield LineRelease(
@@ -161,10 +165,18 @@ class OrderRange:
     first: int
     last: int
     warehouse_id: int | None = None
+    planned: tuple[tuple[int, int], ...] | None = None
+    """With a reviewed plan: only these (line id, units) pairs may be released."""
 
     def releasable_lines(self) -> ColumnElement[bool]:
         """SQL condition on ``order_line`` joined to ``sales_order``."""
-        return self._within(is_releasable_line())
+        condition = self._within(is_releasable_line())
+        if self.planned is not None:
+            condition = and_(
+                condition,
+                tuple_(OrderLine.id, OrderLine.committed).in_(self.planned),
+            )
+        return condition
 
     def releasable_orders(self) -> ColumnElement[bool]:
         """SQL condition on ``sales_order``."""
@@ -199,58 +211,59 @@ def release_orders(
 ) -> list[Released]:
     """Release every releasable line of these orders, in the caller's transaction.
 
-    The work is set-based: one INSERT ... SELECT writes a log row per line,
-    one UPDATE lowers the stock rows and one zeroes the lines, all selecting
-    through the same condition while the locks are held, so the log, the
-    stock and the lines always agree.  Returns one summary per warehouse.
+    The work is set-based.  One INSERT ... SELECT ... FOR UPDATE locks the
+    releasable lines and writes a log row for each, in one snapshot; the
+    stock and the lines are then changed from those log rows, never from a
+    second look at the lines, which a step committing in between could have
+    made releasable too.  So the log, the stock and the lines always agree.
+    Returns one summary per warehouse.
 
     ``locked_by_caller`` says the caller already holds the stock, order and
     line locks (a lifecycle hook runs inside the host's locked step).
     """
-    releasable = orders.releasable_lines()
     if not locked_by_caller and locks_rows(session) and not _lock(session, orders):
         return []
 
-    inserted = session.execute(_log_insert(releasable, trigger, run_id, actor))
+    inserted = session.execute(
+        _log_insert(orders.releasable_lines(), trigger, run_id, actor)
+    )
     if not inserted.rowcount:
         return []
-    released = [
-        Released._make(row)
-        for row in session.execute(_SUMMARY, _run_range(run_id, orders))
-    ]
+    released = log_summary(session, run_id, orders)
 
-    adjust_committed_from(
+    # A stock row the first read did not see is locked here, out of the
+    # host's order; the deadlock that can cause is rare and retried.
+    move_stock_by_log(session, run_id, orders)
+    record_activity(
         session,
-        _lines(
-            releasable,
-            Order.warehouse_id.label("warehouse_id"),
-            OrderLine.product_id.label("product_id"),
-            (-func.sum(OrderLine.committed)).label("delta"),
-        ).group_by(Order.warehouse_id, OrderLine.product_id),
+        released,
+        kind="commitment_released",
+        verb="released",
+        note=f"{trigger.value}, run {run_id}",
+        actor=actor,
     )
-    _record_activity(session, released, trigger=trigger, run_id=run_id, actor=actor)
-    session.execute(
-        update(OrderLine)
-        .where(OrderLine.id.in_(_lines(releasable, OrderLine.id)))
-        .values(committed=0)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_ZERO_LINES, _run_range(run_id, orders))
 
     log.info("run %s released %d lines (%s)", run_id, inserted.rowcount, trigger)
     return released
 
 
 def released_lines(
-    session: Session, run_id: str, orders: OrderRange, *, limit: int | None = None
+    session: Session,
+    run_id: str,
+    orders: OrderRange,
+    *,
+    limit: int | None = None,
+    status: str = RELEASED,
 ) -> Iterator[LineRelease]:
-    """The lines a run released in these orders, from its log rows, streamed."""
-    stmt = _RELEASED_LINES.limit(limit) if limit is not None else _RELEASED_LINES
-    yield from map(
-        LineRelease._make, _stream(session, stmt, _run_range(run_id, orders))
-    )
+    """The lines a run released (or re-committed) in these orders, from its
+    log rows, streamed."""
+    stmt = _run_lines(status)
+    stmt = stmt.limit(limit) if limit is not None else stmt
+    yield from map(LineRelease._make, stream(session, stmt, _run_range(run_id, orders)))
 
 
-def _stream(
+def stream(
     session: Session, stmt: Select[Any], params: dict[str, object] | None = None
 ) -> Iterator[Row[Any]]:
     """Rows in constant memory, fetched many at a time.
@@ -263,6 +276,20 @@ def _stream(
     )
     for partition in result.partitions():
         yield from partition
+
+
+def log_summary(session: Session, run_id: str, orders: OrderRange) -> list[Released]:
+    """Per warehouse: what this run's log rows in these orders add up to."""
+    params = _run_range(run_id, orders)
+    return [Released._make(row) for row in session.execute(_SUMMARY, params)]
+
+
+def move_stock_by_log(session: Session, run_id: str, orders: OrderRange) -> None:
+    """Lower each stock row's committed by this run's logged units in these orders.
+
+    Units are negative on a revert's rows, so the same statement re-commits.
+    """
+    adjust_committed_from(session, _STOCK_DELTAS.params(_run_range(run_id, orders)))
 
 
 def _run_range(run_id: str, orders: OrderRange) -> dict[str, object]:
@@ -290,21 +317,41 @@ _SUMMARY = (
     .group_by(ReleaseLog.warehouse_id)
 )
 
-_RELEASED_LINES = (
+_STOCK_DELTAS = (
     select(
-        ReleaseLog.order_number,
-        ReleaseLog.warehouse_code,
-        ReleaseLog.sku,
-        ReleaseLog.units,
-        literal(RELEASED, String),
-        literal("", String),
-        ReleaseLog.line_id,
-        ReleaseLog.order_id,
-        ReleaseLog.warehouse_id,
+        ReleaseLog.warehouse_id.label("warehouse_id"),
+        OrderLine.product_id.label("product_id"),
+        (-func.sum(ReleaseLog.units)).label("delta"),
     )
+    .join(OrderLine, OrderLine.id == ReleaseLog.line_id)
     .where(*_RUN_ROWS)
-    .order_by(ReleaseLog.id)
+    .group_by(ReleaseLog.warehouse_id, OrderLine.product_id)
 )
+
+_ZERO_LINES = (
+    update(OrderLine)
+    .where(OrderLine.id.in_(select(ReleaseLog.line_id).where(*_RUN_ROWS)))
+    .values(committed=0)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _run_lines(status: str) -> Select[Any]:
+    return (
+        select(
+            ReleaseLog.order_number,
+            ReleaseLog.warehouse_code,
+            ReleaseLog.sku,
+            func.abs(ReleaseLog.units),
+            literal(status, String),
+            literal("", String),
+            ReleaseLog.line_id,
+            ReleaseLog.order_id,
+            ReleaseLog.warehouse_id,
+        )
+        .where(*_RUN_ROWS)
+        .order_by(ReleaseLog.id)
+    )
 
 
 def _lines(releasable: ColumnElement[bool], *columns: Any) -> Select[Any]:
@@ -318,16 +365,14 @@ def _lines(releasable: ColumnElement[bool], *columns: Any) -> Select[Any]:
 
 
 def _lock(session: Session, orders: OrderRange) -> bool:
-    """Take the stock, order and line locks in the host's order; False if none.
+    """Lock the stock rows, then the orders, in the host's order; False if none.
 
-    The stock keys are read before the orders are locked, so a step that
-    commits in between can make one more line releasable; its stock row is
-    then locked last, and a deadlock that this rare case causes is retried.
+    The lines are locked by the INSERT that logs them.
     """
-    stock_key = _lines(
+    stock_keys = _lines(
         orders.releasable_lines(), Order.warehouse_id, OrderLine.product_id
-    )
-    keys = {tuple(key) for key in session.execute(stock_key.distinct())}
+    ).distinct()
+    keys = {tuple(key) for key in session.execute(stock_keys)}
     if not keys:
         return False
     lock_stock_rows(session, keys)
@@ -337,16 +382,7 @@ def _lock(session: Session, orders: OrderRange) -> bool:
         .order_by(Order.id)
         .with_for_update()
     ).all()
-
-    locked = {
-        tuple(key)
-        for key in session.execute(
-            stock_key.order_by(OrderLine.id).with_for_update(of=OrderLine)
-        )
-    }
-    if locked - keys:
-        lock_stock_rows(session, locked - keys)
-    return bool(locked)
+    return True
 
 
 def _log_insert(
@@ -372,6 +408,7 @@ def _log_insert(
         .join(Warehouse, Warehouse.id == Order.warehouse_id)
         .join(Product, Product.id == OrderLine.product_id)
         .order_by(Order.id, OrderLine.id)
+        .with_for_update(of=OrderLine)
     )
     columns = [
         "released_at",
@@ -389,12 +426,13 @@ def _log_insert(
     return insert(log_table).from_select(columns, source)
 
 
-def _record_activity(
+def record_activity(
     session: Session,
     released: list[Released],
     *,
-    trigger: Trigger,
-    run_id: str,
+    kind: str,
+    verb: str,
+    note: str,
     actor: str,
 ) -> None:
     """One host activity entry per warehouse: the order's, if it was one order.
@@ -411,9 +449,9 @@ def _record_activity(
             what = f"{summary.lines} lines of {summary.orders} backordered orders"
         entries.append(
             {
-                "kind": "commitment_released",
-                "message": f"released {summary.units} committed units of {what} "
-                f"({trigger.value}, run {run_id})",
+                "kind": kind,
+                "message": f"{verb} {abs(summary.units)} committed units of {what} "
+                f"({note})",
                 "warehouse_id": summary.warehouse_id,
                 "order_id": order_id,
             }

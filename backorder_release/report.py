@@ -15,15 +15,17 @@ import click
 from wms.output import echo_table
 
 from backorder_release.release import (
+    DRIFTED,
     PLANNED,
     RELEASED,
     REPORT_COLUMNS,
+    REVERTED,
     SKIPPED,
     LineRelease,
     Released,
 )
 
-STATUSES = (PLANNED, RELEASED, SKIPPED)
+STATUSES = (PLANNED, RELEASED, REVERTED, SKIPPED, DRIFTED)
 CHUNK_LINES = 1000
 _LINE_JSON = (
     '{{"order": {}, "warehouse": {}, "sku": {}, "units": {}, '
@@ -42,7 +44,9 @@ class ReleaseReport:
         self._lines: Counter[str] = Counter()
         self._units: Counter[str] = Counter()
         self._orders: dict[str, set[int]] = {status: set() for status in STATUSES}
-        self._released_orders = 0
+        self._orders_counted: Counter[str] = Counter()
+        self.next_step: str | None = None
+        """What the last line tells the operator to do, when not the default."""
         self._first = True
 
     def start(self, run_id: str | None) -> None:
@@ -59,13 +63,17 @@ class ReleaseReport:
         self._show(lines, count=True)
 
     def add_released(
-        self, released: Iterable[Released], lines: Iterable[LineRelease]
+        self,
+        released: Iterable[Released],
+        lines: Iterable[LineRelease],
+        *,
+        status: str = RELEASED,
     ) -> None:
         """Count a batch from its summaries; show the lines read back from the log."""
         for summary in released:
-            self._lines[RELEASED] += summary.lines
-            self._units[RELEASED] += summary.units
-            self._released_orders += summary.orders
+            self._lines[status] += summary.lines
+            self._units[status] += abs(summary.units)
+            self._orders_counted[status] += summary.orders
         self._show(lines, count=False)
 
     def room(self) -> int | None:
@@ -105,8 +113,7 @@ class ReleaseReport:
             status: {
                 "lines": self._lines[status],
                 "units": self._units[status],
-                "orders": len(self._orders[status])
-                + (self._released_orders if status == RELEASED else 0),
+                "orders": len(self._orders[status]) + self._orders_counted[status],
             }
             for status in STATUSES
         }
@@ -135,6 +142,9 @@ class ReleaseReport:
                 )
         if self.applied:
             click.echo(f"run {self.run_id} by {actor}")
+        if self.next_step:
+            click.echo(self.next_step)
+        elif self.applied:
             click.echo(
                 "next: switch the setting on with "
                 "'wms settings set inventory.release_backorder_commitments true'"

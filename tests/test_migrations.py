@@ -41,7 +41,7 @@ HOST_TABLES = {
 }
 PLUGIN_TABLES = {"backorder_release_log"}
 HOST_HEAD = "wms_0001"
-PLUGIN_HEAD = "br_0001"
+PLUGIN_HEAD = "br_0002"
 FUTURE_REVISION = "zz_9999_from_the_future"
 
 
@@ -129,8 +129,8 @@ def test_db_upgrade_creates_every_table_then_is_a_no_op(
     script = script_directory(database)
     heads = set(script.get_heads())
     assert heads == {HOST_HEAD, PLUGIN_HEAD}
-    # Alembic keeps only br_0001 in alembic_version: the plugin's head depends
-    # on the host's, so the host's head is implied by it.  What the table
+    # Alembic keeps only the plugin's head in alembic_version: its branch
+    # depends on the host's, so the host's head is implied by it.  What the table
     # holds must be heads only, and with what they depend on, cover every head.
     recorded = version_rows(empty_url)
     assert recorded and recorded <= heads, recorded

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,12 +15,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wms.catalog import get_warehouse
 from wms.errors import NotFound
-from wms.models import Order
+from wms.models import Order, utcnow
 from wms.output import format_option, limit_option
 from wms.runtime import Runtime, pass_runtime
 
-from backorder_release.models import Trigger
+from backorder_release.models import ReleaseLog, Trigger
+from backorder_release.plan import (
+    CHECK_LINES,
+    PlannedLine,
+    check_plan,
+    drifted_line,
+    read_plan,
+    write_plan,
+)
 from backorder_release.release import (
+    PLANNED,
+    RELEASED,
+    REVERTED,
+    LineRelease,
     OrderRange,
     Released,
     count_releasable_orders,
@@ -29,6 +43,12 @@ from backorder_release.release import (
     released_lines,
 )
 from backorder_release.report import ReleaseReport
+from backorder_release.revert import (
+    check_revertible,
+    plan_revert,
+    revert_orders,
+    run_order_ids,
+)
 
 DEFAULT_BATCH_SIZE = 10_000
 
@@ -39,6 +59,25 @@ DEFAULT_BATCH_SIZE = 10_000
 )
 @click.option("--order", "order_number", help="Only this order.")
 @click.option("--warehouse", "warehouse_code", help="Only this warehouse.")
+@click.option(
+    "--plan-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Dry-run: also write the plan to this JSON file, to review and apply "
+    "with --apply --plan.",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Release exactly the lines of a plan written by --plan-out; a line "
+    "that changed since is reported as drifted and left alone.",
+)
+@click.option(
+    "--revert",
+    "revert_run",
+    metavar="RUN_ID",
+    help="Re-commit what run RUN_ID released (a dry-run unless --apply).",
+)
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
@@ -54,23 +93,108 @@ def release_command(
     apply_: bool,
     order_number: str | None,
     warehouse_code: str | None,
+    plan_out: Path | None,
+    plan_path: Path | None,
+    revert_run: str | None,
     batch_size: int,
     limit: int,
     output_format: str,
 ) -> None:
     """Release the commitments of backordered lines (a dry-run unless --apply)."""
+    _check_options(
+        apply_=apply_,
+        filtered=order_number is not None or warehouse_code is not None,
+        plan_out=plan_out,
+        plan_path=plan_path,
+        revert_run=revert_run,
+    )
     report = ReleaseReport(output_format=output_format, applied=apply_, limit=limit)
-    scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
 
-    if not apply_:
-        report.start(None)
+    if revert_run is not None:
+        _revert(runtime, report, revert_run, apply_=apply_, batch_size=batch_size)
+    elif plan_path is not None:
+        _follow_plan(runtime, report, plan_path, apply_=apply_)
+    elif apply_:
+        scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
+        _apply(runtime, report, scope, batch_size)
+    else:
+        scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
+        filters = {"warehouse": warehouse_code, "order": order_number}
+        _dry_run(runtime, report, scope, plan_out, filters)
+    report.finish(runtime.actor)
+
+
+def _check_options(
+    *,
+    apply_: bool,
+    filtered: bool,
+    plan_out: Path | None,
+    plan_path: Path | None,
+    revert_run: str | None,
+) -> None:
+    """Refuse combinations that would do something other than what was meant."""
+    if plan_out is not None and (apply_ or plan_path or revert_run):
+        raise click.UsageError(
+            "--plan-out writes a dry-run's plan: use it without --apply, --plan "
+            "or --revert"
+        )
+    if plan_path is not None and (filtered or revert_run):
+        raise click.UsageError(
+            "--plan releases exactly the plan's lines: drop --order, --warehouse "
+            "and --revert"
+        )
+    if revert_run is not None and filtered:
+        raise click.UsageError(
+            "--revert undoes a whole run: drop --order and --warehouse"
+        )
+
+
+def _dry_run(
+    runtime: Runtime,
+    report: ReleaseReport,
+    scope: dict[str, Any],
+    plan_out: Path | None,
+    filters: dict[str, str | None],
+) -> None:
+    report.start(None)
+    if plan_out is None:
         runtime.read(lambda s: report.add(plan_release(s, **scope)), retry=False)
-        report.finish(runtime.actor)
         return
 
+    def write(session: Session) -> dict[str, int]:
+        return write_plan(
+            plan_out,
+            _shown_as_they_pass(report, plan_release(session, **scope)),
+            actor=runtime.actor,
+            created_at=utcnow().isoformat(timespec="seconds"),
+            scope=filters,
+        )
+
+    totals = runtime.read(write, retry=False)
+    report.next_step = (
+        f"wrote the plan of {totals['lines']} lines ({totals['units']} units) to "
+        f"{plan_out}. next: review it, then release exactly it with "
+        f"--apply --plan {plan_out}"
+    )
+
+
+def _shown_as_they_pass(
+    report: ReleaseReport, lines: Iterable[LineRelease]
+) -> Iterator[LineRelease]:
+    """Report every line, and pass the planned ones on to the plan file."""
+    for line in lines:
+        report.add([line])
+        if line.status == PLANNED:
+            yield line
+
+
+def _apply(
+    runtime: Runtime, report: ReleaseReport, scope: dict[str, Any], batch_size: int
+) -> None:
     report.start(new_run_id())
     runtime.read(
-        lambda s: report.add(plan_release(s, releasable=False, **scope)), retry=False
+        lambda s: report.add(plan_release(s, releasable=False, **scope)),
+        retry=False,
     )
 
     def count() -> int:
@@ -82,7 +206,134 @@ def release_command(
         ):
             _report_batch(runtime, report, orders, released)
             bar.update(done)
-    report.finish(runtime.actor)
+
+
+def _follow_plan(
+    runtime: Runtime, report: ReleaseReport, plan_path: Path, *, apply_: bool
+) -> None:
+    """Check (dry-run) or release a reviewed plan, a few thousand lines at a time."""
+    planned = sorted(read_plan(plan_path), key=lambda line: line.line_id)
+    run_id = new_run_id() if apply_ else None
+    report.start(run_id)
+
+    for start in range(0, len(planned), CHECK_LINES):
+        chunk = planned[start : start + CHECK_LINES]
+        if run_id is None:
+            unchanged, drifted = runtime.read(partial(check_plan, planned=chunk))
+            report.add(drifted)
+            report.add(_as_planned(line, order_id) for line, order_id in unchanged)
+            continue
+        orders, released, drifted = runtime.write(
+            partial(_release_planned, chunk=chunk, run_id=run_id, actor=runtime.actor)
+        )
+        report.add(drifted)
+        if orders is not None:
+            _report_batch(runtime, report, orders, released)
+
+    if run_id is None:
+        report.next_step = (
+            "dry-run: nothing was changed. next: release exactly this plan with "
+            f"--apply --plan {plan_path}"
+        )
+
+
+def _release_planned(
+    session: Session, chunk: list[PlannedLine], run_id: str, actor: str
+) -> tuple[OrderRange | None, list[Released], list[LineRelease]]:
+    """Release the chunk's lines that are still as planned; the rest drifted."""
+    unchanged, drifted = check_plan(session, chunk)
+    if not unchanged:
+        return None, [], drifted
+    order_ids = [order_id for _, order_id in unchanged]
+    orders = OrderRange(
+        min(order_ids),
+        max(order_ids),
+        planned=tuple((line.line_id, line.units) for line, _ in unchanged),
+    )
+    released = release_orders(
+        session, orders, trigger=Trigger.BACKFILL, run_id=run_id, actor=actor
+    )
+
+    done = set(
+        session.scalars(
+            select(ReleaseLog.line_id).where(
+                ReleaseLog.run_id == run_id,
+                ReleaseLog.order_id.between(orders.first, orders.last),
+            )
+        )
+    )
+    raced = [
+        drifted_line(line, "changed while it was being released", None)
+        for line, _ in unchanged
+        if line.line_id not in done
+    ]
+    return orders, released, drifted + raced
+
+
+def _as_planned(line: PlannedLine, order_id: int) -> LineRelease:
+    return LineRelease(
+        order=line.order,
+        warehouse=line.warehouse,
+        sku=line.sku,
+        units=line.units,
+        status=PLANNED,
+        reason="",
+        line_id=line.line_id,
+        order_id=order_id,
+        warehouse_id=0,
+    )
+
+
+def _revert(
+    runtime: Runtime,
+    report: ReleaseReport,
+    reverted_run: str,
+    *,
+    apply_: bool,
+    batch_size: int,
+) -> None:
+    """Show (dry-run) or re-commit what a run released, in batches of orders."""
+    runtime.read(lambda s: check_revertible(s, reverted_run))
+    if not apply_:
+        report.start(None)
+        runtime.read(lambda s: report.add(plan_revert(s, reverted_run)), retry=False)
+        report.next_step = (
+            "dry-run: nothing was changed. next: re-commit with "
+            f"--revert {reverted_run} --apply"
+        )
+        return
+
+    run_id = new_run_id()
+    report.start(run_id)
+    runtime.read(
+        lambda s: report.add(
+            line for line in plan_revert(s, reverted_run) if line.status != PLANNED
+        ),
+        retry=False,
+    )
+    after = 0
+    while True:
+        ids = runtime.read(
+            partial(run_order_ids, run_id=reverted_run, after=after, limit=batch_size)
+        )
+        if not ids:
+            break
+        orders = OrderRange(ids[0], ids[-1])
+        summaries = runtime.write(
+            partial(
+                revert_orders,
+                reverted_run=reverted_run,
+                orders=orders,
+                run_id=run_id,
+                actor=runtime.actor,
+            )
+        )
+        _report_batch(runtime, report, orders, summaries, status=REVERTED)
+        after = ids[-1]
+    report.next_step = (
+        f"run {reverted_run} is reverted; the audit lists its lines again "
+        "(wms inventory:audit-backorder-commitments)"
+    )
 
 
 def _scope(
@@ -141,17 +392,21 @@ def _report_batch(
     report: ReleaseReport,
     orders: OrderRange,
     released: list[Released],
+    *,
+    status: str = RELEASED,
 ) -> None:
     """Count a committed batch and show its lines, read back from the log."""
     room = report.room()
     if room == 0 or not released:
-        report.add_released(released, [])
+        report.add_released(released, [], status=status)
         return
     assert report.run_id is not None
     run_id = report.run_id
     runtime.read(
         lambda s: report.add_released(
-            released, released_lines(s, run_id, orders, limit=room)
+            released,
+            released_lines(s, run_id, orders, limit=room, status=status),
+            status=status,
         ),
         retry=False,
     )

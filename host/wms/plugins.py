@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+from sqlalchemy.exc import DBAPIError
 
 from wms import hookspecs
+from wms.db import is_retryable
 from wms.settings import SettingsRegistry
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +69,31 @@ class Plugins:
             try:
                 impl.function(*args)
                 session.flush()
-            # A plugin must never cost the warehouse its event: whatever the
-            # plugin raised, undo its writes, log it, and carry on.
-            except Exception as exc:
-                savepoint.rollback()
+            except DBAPIError as exc:
+                # A deadlock or lock timeout is the database's, not the
+                # plugin's: the whole step is retried.  MariaDB has already
+                # rolled the whole transaction back, savepoint included.
+                if exc.connection_invalidated or is_retryable(exc):
+                    with contextlib.suppress(DBAPIError):
+                        savepoint.rollback()
+                    raise
+                _rollback(savepoint, impl.plugin_name, hook_name, exc)
                 failed.append(impl.plugin_name)
-                log.warning(
-                    "plugin %s failed in %s (%s); the event is kept",
-                    impl.plugin_name,
-                    hook_name,
-                    exc,
-                )
-                log.debug("plugin failure", exc_info=True)
+            # A plugin must never cost the warehouse its event: whatever else
+            # the plugin raised, undo its writes, log it, and carry on.
+            except Exception as exc:
+                _rollback(savepoint, impl.plugin_name, hook_name, exc)
+                failed.append(impl.plugin_name)
             else:
                 savepoint.commit()
         return failed
+
+
+def _rollback(
+    savepoint: SessionTransaction, plugin: str, hook_name: str, exc: Exception
+) -> None:
+    savepoint.rollback()
+    log.warning(
+        "plugin %s failed in %s (%s); the event is kept", plugin, hook_name, exc
+    )
+    log.debug("plugin failure", exc_info=True)

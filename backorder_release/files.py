@@ -1,0 +1,51 @@
+"""Files the commands write for operators: whole or not at all.
+
+A file is written to a temporary sibling and renamed over the target, so a
+crash or a full disk never leaves half a CSV or half a plan behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from wms.errors import WmsError
+
+
+class ExportFailed(WmsError):
+    """A file could not be written where the operator asked."""
+
+
+def write_atomically(path: Path, what: str, write: Callable[[TextIO], None]) -> None:
+    """Call ``write`` with a UTF-8 text handle, then rename the result to ``path``.
+
+    A symlink is followed (its target is replaced); anything else that is not
+    a regular file (a device, a FIFO) is refused, and an existing file keeps
+    its permissions.  ``what`` names the file in errors ("CSV", "plan").
+    """
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not path.is_file():
+        raise ExportFailed(f"cannot write {what} to {path}: it is not a regular file")
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=directory
+        )
+    except OSError as exc:
+        raise ExportFailed(f"cannot write {what} to {path}: {exc.strerror}") from exc
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ExportFailed(
+                f"cannot write {what} to {path}: {exc.strerror}"
+            ) from exc
+        raise
