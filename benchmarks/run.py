@@ -130,11 +130,15 @@ def summary(backend: str, scale: int, r: dict[str, dict[str, object]]) -> str:
     hooks = r["hooks"]["overhead_ms"]  # type: ignore[index]
     return (
         f"| {backend} | {scale:,} "
-        f"| {r['audit']['seconds']:.2f} / {r['audit_baseline']['seconds']:.2f} = {audit:.2f}x "
+        f"| {r['audit']['seconds']:.2f} / "
+        f"{r['audit_baseline']['seconds']:.2f} = {audit:.2f}x "
         f"| {r['dry_run']['seconds']:.2f} "
-        f"| {r['apply']['seconds']:.2f} / {r['apply_baseline']['seconds']:.2f} = {apply:.2f}x "
-        f"| {r['audit']['peak_rss_mb']} / {r['dry_run']['peak_rss_mb']} / {r['apply']['peak_rss_mb']} "
-        f"| {r['audit']['statements']} / {r['dry_run']['statements']} / {r['apply']['statements']} "
+        f"| {r['apply']['seconds']:.2f} / "
+        f"{r['apply_baseline']['seconds']:.2f} = {apply:.2f}x "
+        f"| {r['audit']['peak_rss_mb']} / {r['dry_run']['peak_rss_mb']} / "
+        f"{r['apply']['peak_rss_mb']} "
+        f"| {r['audit']['statements']} / {r['dry_run']['statements']} / "
+        f"{r['apply']['statements']} "
         f"| {hooks['qc_partial']} / {hooks['picking_backorder']} |"  # type: ignore[index]
     )
 
