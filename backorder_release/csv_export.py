@@ -4,7 +4,7 @@ A text cell that a spreadsheet would run as a formula (starting with =, +,
 -, @, tab or carriage return) is prefixed with a quote, so it shows as text;
 numbers, negative ones included, stay numbers.
 
-XXX: text that only looks like a number or a date (a SKU ``00123`` or
+Known gap: text that only looks like a number or a date (a SKU ``00123`` or
 ``2024-01-02``) is written as is, so a spreadsheet shows 123 or a date. A
 quote in front would keep it text, but would also change the SKU for every
 other reader of the file.
