@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import click
 from wms.output import echo_table
@@ -130,7 +131,12 @@ class ReleaseReport:
         self._orders[line.status].add(line.order_id)
 
     def _echo_table(self, actor: str) -> None:
-        echo_table(self.shown, list(REPORT_COLUMNS), empty="no backordered lines found")
+        echo_table(
+            self.shown,
+            list(REPORT_COLUMNS),
+            empty="no backordered lines found",
+            style=_status_style,
+        )
         if self.hidden:
             click.echo(f"... and {self.hidden} more lines (--limit 0 shows all)")
         click.echo("")
@@ -155,6 +161,17 @@ class ReleaseReport:
             )
         else:
             click.echo("nothing to release; the setting can be switched on")
+
+
+_STATUS_STYLES: dict[str, dict[str, Any]] = {
+    DRIFTED: {"fg": "yellow", "bold": True},
+    SKIPPED: {"dim": True},
+}
+
+
+def _status_style(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Drifted lines need a look; skipped ones need none."""
+    return _STATUS_STYLES.get(row["status"])
 
 
 def _json_lines(chunk: list[LineRelease]) -> list[str]:

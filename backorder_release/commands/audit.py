@@ -88,6 +88,13 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def _flagged(row: dict[str, Any]) -> dict[str, Any] | None:
+    return FLAGGED_STYLE if row["flag"] == WOULD_MAKE_AVAILABLE else None
+
+
+FLAGGED_STYLE = {"fg": "yellow", "bold": True}
+
+
 def _echo_report(report: dict[str, Any], csv_path: Path | None, limit: int) -> None:
     """The table puts flagged rows first: they deserve a physical count first."""
     totals = report["totals"]
@@ -99,6 +106,7 @@ def _echo_report(report: dict[str, Any], csv_path: Path | None, limit: int) -> N
         COLUMNS,
         empty="no backordered lines hold commitments",
         limit=limit,
+        style=_flagged,
     )
     if "lines" in report and report["lines"]:
         click.echo("")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -30,14 +32,30 @@ limit_option = click.option(
 )
 
 
+RowStyle = Callable[[Mapping[str, Any]], "dict[str, Any] | None"]
+"""Given a row, the ``click.style`` options that make it stand out, or None."""
+
+
+def colour_enabled() -> bool:
+    """Colour only for a person at a terminal, never when NO_COLOR is set.
+
+    https://no-color.org: any non-empty NO_COLOR turns colour off.
+    """
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 def echo_table(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
     *,
     empty: str = "nothing to show",
     limit: int = 0,
+    style: RowStyle | None = None,
 ) -> None:
-    """Print an aligned table; with ``limit``, its first rows and how many are left."""
+    """Print an aligned table; with ``limit``, its first rows and how many are left.
+
+    ``style`` colours the rows that deserve attention, on a terminal only.
+    """
     if not rows:
         click.echo(empty)
         return
@@ -47,17 +65,29 @@ def echo_table(
     text_columns = [
         i for i, c in enumerate(columns) if not isinstance(shown[0][c], int)
     ]
-    click.echo(
-        tabulate(
-            [[row[c] for c in columns] for row in shown],
-            headers=list(columns),
-            disable_numparse=text_columns,
-            numalign="right",
-        )
+    table = tabulate(
+        [[row[c] for c in columns] for row in shown],
+        headers=list(columns),
+        disable_numparse=text_columns,
+        numalign="right",
     )
+    if style is not None and colour_enabled():
+        table = _styled(table, shown, style)
+    click.echo(table)
     hidden = len(rows) - len(shown)
     if hidden:
         click.echo(f"... and {hidden} more rows (--limit 0 shows all)")
+
+
+def _styled(table: str, rows: Sequence[Mapping[str, Any]], style: RowStyle) -> str:
+    """Colour whole printed lines: tabulate prints a header, a rule, then one
+    line per row (codes and names hold no line breaks)."""
+    lines = table.splitlines()
+    for number, row in enumerate(rows, start=2):
+        options = style(row)
+        if options:
+            lines[number] = click.style(lines[number], **options)
+    return "\n".join(lines)
 
 
 def echo_json(data: Any) -> None:
