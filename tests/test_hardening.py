@@ -22,8 +22,9 @@ def test_settings_list_with_a_global_value_and_an_override(wms: Run) -> None:
 
     rows = as_json(wms("settings", "list", "--format", "json"))
 
-    assert rows[0]["global"] == "true"
-    assert rows[0]["overrides"] == {"AMS": "false"}
+    assert rows[0]["default"] is False
+    assert rows[0]["global"] is True
+    assert rows[0]["overrides"] == {"AMS": False}
 
 
 def test_a_global_setting_is_stored_once_however_often_it_is_set(

@@ -84,15 +84,19 @@ def list_(runtime: Runtime, output_format: str) -> None:
         ).all()
         rows = []
         for spec in runtime.settings:
-            values = {code: value for key, code, value in stored if key == spec.key}
+            values = {
+                code: spec.parse(value)
+                for key, code, value in stored
+                if key == spec.key
+            }
             overrides = dict(sorted((c, v) for c, v in values.items() if c is not None))
             rows.append(
                 {
                     "key": spec.key,
                     "label": spec.label,
                     "type": spec.type.__name__,
-                    "default": spec.render(spec.default),
-                    "global": values.get(None, spec.render(spec.default)),
+                    "default": spec.default,
+                    "global": values.get(None, spec.default),
                     "overrides": overrides,
                 }
             )
@@ -102,8 +106,12 @@ def list_(runtime: Runtime, output_format: str) -> None:
     if output_format == "json":
         echo_json(rows)
         return
-    for row in rows:
-        row["overrides"] = ", ".join(f"{c}={v}" for c, v in row["overrides"].items())
+    for row, spec in zip(rows, runtime.settings, strict=True):
+        row["default"] = spec.render(row["default"])
+        row["global"] = spec.render(row["global"])
+        row["overrides"] = ", ".join(
+            f"{c}={spec.render(v)}" for c, v in row["overrides"].items()
+        )
     echo_table(
         rows,
         ["key", "type", "default", "global", "overrides", "label"],
