@@ -125,18 +125,24 @@ def bench(
 
 
 def summary(backend: str, scale: int, r: dict[str, dict[str, object]]) -> str:
-    audit = r["audit"]["seconds"] / r["audit_baseline"]["seconds"]  # type: ignore[operator]
-    apply = r["apply"]["seconds"] / r["apply_baseline"]["seconds"]  # type: ignore[operator]
+    audit, dry_run, apply = r["audit"], r["dry_run"], r["apply"]
+    audit_base, apply_base = r["audit_baseline"], r["apply_baseline"]
     hooks = r["hooks"]["overhead_ms"]  # type: ignore[index]
-    return (
-        f"| {backend} | {scale:,} "
-        f"| {r['audit']['seconds']:.2f} / {r['audit_baseline']['seconds']:.2f} = {audit:.2f}x "
-        f"| {r['dry_run']['seconds']:.2f} "
-        f"| {r['apply']['seconds']:.2f} / {r['apply_baseline']['seconds']:.2f} = {apply:.2f}x "
-        f"| {r['audit']['peak_rss_mb']} / {r['dry_run']['peak_rss_mb']} / {r['apply']['peak_rss_mb']} "
-        f"| {r['audit']['statements']} / {r['dry_run']['statements']} / {r['apply']['statements']} "
-        f"| {hooks['qc_partial']} / {hooks['picking_backorder']} |"  # type: ignore[index]
-    )
+    cells = [
+        backend,
+        f"{scale:,}",
+        _ratio(audit["seconds"], audit_base["seconds"]),  # type: ignore[arg-type]
+        f"{dry_run['seconds']:.2f}",
+        _ratio(apply["seconds"], apply_base["seconds"]),  # type: ignore[arg-type]
+        " / ".join(str(m["peak_rss_mb"]) for m in (audit, dry_run, apply)),
+        " / ".join(str(m["statements"]) for m in (audit, dry_run, apply)),
+        f"{hooks['qc_partial']} / {hooks['picking_backorder']}",  # type: ignore[index]
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _ratio(seconds: float, baseline: float) -> str:
+    return f"{seconds:.2f} / {baseline:.2f} = {seconds / baseline:.2f}x"
 
 
 def main() -> None:
