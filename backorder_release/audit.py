@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from wms.models import Order, OrderLine, Product, Stock, Warehouse
 from wms.stock import StockLevel
 
-from backorder_release.backorders import is_releasable_line
+from backorder_release.backorders import backordered_lines, is_releasable_line
 
 WOULD_MAKE_AVAILABLE = "WOULD_MAKE_AVAILABLE"
 
@@ -91,4 +92,43 @@ def audit(
     return [
         AuditRow(StockLevel(code, sku, on_hand, committed), int(releasable), orders)
         for code, sku, on_hand, committed, releasable, orders in session.execute(stmt)
+    ]
+
+
+@dataclass(frozen=True)
+class WarehouseBacklog:
+    """What releasable lines still hold in one warehouse."""
+
+    warehouse: str
+    lines: int
+    units: int
+    orders: int
+
+
+def backlog_by_warehouse(
+    session: Session, warehouse_ids: Collection[int]
+) -> list[WarehouseBacklog]:
+    """Releasable lines, units and orders per warehouse, for these warehouses.
+
+    Counts the lines the release plan selects, so the units agree with the
+    audit's releasable total and with what ``--apply`` then releases.
+    """
+    if not warehouse_ids:
+        return []
+    stmt = (
+        backordered_lines()
+        .with_only_columns(
+            Warehouse.code,
+            func.count(),
+            func.sum(OrderLine.committed),
+            func.count(func.distinct(Order.id)),
+        )
+        .where(Order.warehouse_id.in_(warehouse_ids))
+        .group_by(Warehouse.code)
+        .order_by(None)
+        .order_by(Warehouse.code)
+    )
+    return [
+        WarehouseBacklog(code, lines, int(units), orders)
+        for code, lines, units, orders in session.execute(stmt)
     ]

@@ -1,7 +1,7 @@
 """The plugin object the host loads from the ``wms.plugins`` entry point.
 
-Every hook implementation is registered here; the lifecycle ones live in
-``backorder_release.hooks``.
+Every hook implementation is registered here; the lifecycle ones and the
+setting-change warning live in ``backorder_release.hooks``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from backorder_release.hooks.lifecycle import (
     wms_order_backordered,
     wms_qc_partial_confirmed,
 )
+from backorder_release.hooks.setting_change import wms_setting_change_warnings
 from backorder_release.settings import RELEASE_SETTING
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "wms_order_backordered",
     "wms_qc_partial_confirmed",
     "wms_register_commands",
+    "wms_setting_change_warnings",
 ]
 
 

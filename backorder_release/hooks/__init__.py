@@ -1,1 +1,1 @@
-"""Lifecycle hook implementations: release at the moment a line becomes a backorder."""
+"""Hook implementations: release new backorders, warn about the old ones."""

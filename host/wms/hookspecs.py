@@ -2,12 +2,13 @@
 
 Lifecycle hooks are called inside the transaction that records the event,
 within a savepoint: a plugin that raises has its own writes rolled back, the
-host's event stands, and the failure is logged.
+host's event stands, and the failure is logged.  Hooks that only advise (the
+setting-change warnings) run in a savepoint that is always rolled back.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -47,6 +48,19 @@ def wms_qc_partial_confirmed(session: Session, order: Order, actor: str) -> None
 @hookspec
 def wms_order_backordered(session: Session, order: Order, actor: str) -> None:
     """Called after picking found nothing and the order became ``backordered``."""
+
+
+@hookspec
+def wms_setting_change_warnings(
+    session: Session, key: str, value: Any, warehouse_id: int | None
+) -> list[str]:
+    """Return one-line warnings about ``key`` having just been set to ``value``.
+
+    Called by ``wms settings set`` in its transaction, after the value is
+    stored (``warehouse_id`` None for the global value), for every key.
+    Read-only: whatever a plugin writes is rolled back.  The host prints each
+    warning on stderr after ``warning: ``; the setting stays stored.
+    """
 
 
 @hookspec

@@ -1,9 +1,10 @@
-"""The plugin manager: discovery through entry points, and isolated lifecycle calls."""
+"""The plugin manager: discovery through entry points, and isolated plugin calls."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -14,6 +15,7 @@ from wms.db import is_retryable
 from wms.settings import SettingsRegistry
 
 if TYPE_CHECKING:
+    from pluggy import HookCaller
     from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,53 @@ class Plugins:
                 savepoint.commit()
         return failed
 
+    def setting_change_warnings(
+        self, session: Session, key: str, value: Any, warehouse_id: int | None
+    ) -> list[str]:
+        """What the operator should know about a setting value just stored.
+
+        Each plugin is called through pluggy in a savepoint that is always
+        rolled back: the hook is read-only, and a plugin whose check fails
+        (on PostgreSQL a failed query aborts the transaction) cannot cost the
+        change.  A failed check becomes a warning of its own, so that silence
+        never stands for a check that did not run.
+        """
+        warnings: list[str] = []
+        for plugin_name, call in self._one_plugin_at_a_time(
+            "wms_setting_change_warnings"
+        ):
+            savepoint = session.begin_nested()
+            try:
+                results = call(
+                    session=session, key=key, value=value, warehouse_id=warehouse_id
+                )
+            # Advice must never cost the operator the change: whatever the
+            # plugin raised, say that its check did not run and keep the value.
+            except Exception as exc:
+                log.debug("%s could not check %s", plugin_name, key, exc_info=True)
+                warnings.append(
+                    f"plugin {plugin_name} could not check {key} "
+                    f"({_first_line(exc)}); the setting is stored"
+                )
+            else:
+                warnings.extend(warning for found in results for warning in found)
+            finally:
+                savepoint.rollback()
+        return warnings
+
+    def _one_plugin_at_a_time(self, hook_name: str) -> Iterator[tuple[str, HookCaller]]:
+        """A hook caller per plugin implementing ``hook_name``, in pluggy's order.
+
+        Each is pluggy's own caller restricted to one plugin, so results are
+        collected the way pluggy collects them, yet one plugin's failure
+        leaves the others' results standing.
+        """
+        impls = reversed(getattr(self.pm.hook, hook_name).get_hookimpls())
+        names = {impl.plugin: impl.plugin_name for impl in impls}
+        for plugin, name in names.items():
+            others = [other for other in names if other is not plugin]
+            yield name, self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+
 
 def _rollback(
     savepoint: SessionTransaction, plugin: str, hook_name: str, exc: Exception
@@ -97,3 +146,8 @@ def _rollback(
         "plugin %s failed in %s (%s); the event is kept", plugin, hook_name, exc
     )
     log.debug("plugin failure", exc_info=True)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

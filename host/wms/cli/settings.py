@@ -30,10 +30,14 @@ def settings_group() -> None:
 @warehouse_option
 @pass_runtime
 def set_(runtime: Runtime, key: str, value: str, warehouse_code: str | None) -> None:
-    """Set KEY to VALUE, globally or for one warehouse."""
+    """Set KEY to VALUE, globally or for one warehouse.
+
+    Plugins may warn about the new value (one line each on stderr); the
+    value is stored all the same.
+    """
     spec = runtime.settings.spec(key)
 
-    def work(session: Session) -> Any:
+    def work(session: Session) -> tuple[Any, list[str]]:
         warehouse_id = _warehouse_id(session, warehouse_code)
         stored = settings_.store(session, spec, value, warehouse_id)
         scope = f"warehouse {warehouse_code}" if warehouse_code else "global"
@@ -44,11 +48,16 @@ def set_(runtime: Runtime, key: str, value: str, warehouse_code: str | None) -> 
             actor=runtime.actor,
             warehouse_id=warehouse_id,
         )
-        return stored
+        warnings = runtime.plugins.setting_change_warnings(
+            session, key=key, value=stored, warehouse_id=warehouse_id
+        )
+        return stored, warnings
 
-    stored = runtime.write(work)
+    stored, warnings = runtime.write(work)
     scope = f" for warehouse {warehouse_code}" if warehouse_code else " globally"
     click.echo(f"{key} = {spec.render(stored)}{scope}")
+    for warning in warnings:
+        click.echo("warning: " + " ".join(warning.splitlines()), err=True)
 
 
 @settings_group.command("get")
