@@ -3,9 +3,10 @@
 Releasing a backordered line sets its committed units to 0, lowers the
 stock's committed by the same amount, and logs one row per line.  Locks are
 taken in the host's fixed order (stock rows by warehouse and product, then
-orders, then lines by id) and the lines are selected again once locked, so a
+orders, then lines), the lines by the very statement that logs them, so a
 line that a concurrent step already released or re-picked is left alone,
-never released twice.
+never released twice.  Work goes by ranges of order ids, set-based: a
+million lines cost a few statements per ten thousand orders.
 """
 
 from __future__ import annotations
