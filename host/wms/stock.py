@@ -6,12 +6,13 @@ Available and the Backordered badge come from one computation
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -181,14 +182,23 @@ def adjust_committed_many(session: Session, deltas: dict[StockKey, int]) -> None
         session.connection().execute(_ADJUST_COMMITTED, rows)
 
 
-def adjust_committed_from(session: Session, deltas: Select[Any]) -> None:
+def adjust_committed_from(
+    session: Session, deltas: Select[Any], params: Mapping[str, Any] | None = None
+) -> None:
     """Add committed deltas computed by a query to (locked) stock rows, in one UPDATE.
 
     ``deltas`` yields ``warehouse_id``, ``product_id`` and ``delta`` columns,
-    at most one row per stock row; the caller holds the stock rows' locks.
+    at most one row per stock row, given ``params``; the caller holds the
+    stock rows' locks.
     """
+    session.execute(_update_from(deltas), dict(params or {}))
+
+
+@functools.lru_cache(maxsize=32)
+def _update_from(deltas: Select[Any]) -> Update:
+    """Built once per query: building it cost more than a hook's whole release."""
     source = deltas.subquery()
-    session.execute(
+    return (
         update(Stock)
         .where(
             Stock.warehouse_id == source.c.warehouse_id,
