@@ -282,7 +282,9 @@ def test_dry_run_plan(backlog: Run) -> None:
     assert report["totals"] == {
         "planned": {"lines": 4, "units": 15, "orders": 3},
         "released": {"lines": 0, "units": 0, "orders": 0},
+        "reverted": {"lines": 0, "units": 0, "orders": 0},
         "skipped": {"lines": 0, "units": 0, "orders": 0},
+        "drifted": {"lines": 0, "units": 0, "orders": 0},
     }
 
 
@@ -390,7 +392,9 @@ def test_apply_twice_releases_nothing_the_second_time(
     assert second["totals"] == {
         "planned": {"lines": 0, "units": 0, "orders": 0},
         "released": {"lines": 0, "units": 0, "orders": 0},
+        "reverted": {"lines": 0, "units": 0, "orders": 0},
         "skipped": {"lines": 4, "units": 0, "orders": 3},
+        "drifted": {"lines": 0, "units": 0, "orders": 0},
     }
     assert {line["status"] for line in second["lines"]} == {"skipped"}
     assert log_rows(db_url) == logged

@@ -732,9 +732,9 @@ def test_plugin_lists_its_setting(wms: Run) -> None:
             "key": SETTING,
             "label": "Release commitments for backordered items",
             "type": "bool",
-            "default": "false",
-            "global": "false",
-            "overrides": {"MAIN": "true"},
+            "default": False,
+            "global": False,
+            "overrides": {"MAIN": True},
         }
     ]
 
@@ -799,4 +799,5 @@ def test_hook_log_row_records_who_what_and_where(wms: Run, db_url: str) -> None:
         "units": 8,
         "trigger": "picking_backorder",
         "actor": "tester",
+        "reverts": None,
     }
