@@ -128,15 +128,24 @@ def summary(backend: str, scale: int, r: dict[str, dict[str, object]]) -> str:
     audit = r["audit"]["seconds"] / r["audit_baseline"]["seconds"]  # type: ignore[operator]
     apply = r["apply"]["seconds"] / r["apply_baseline"]["seconds"]  # type: ignore[operator]
     hooks = r["hooks"]["overhead_ms"]  # type: ignore[index]
-    return (
-        f"| {backend} | {scale:,} "
-        f"| {r['audit']['seconds']:.2f} / {r['audit_baseline']['seconds']:.2f} = {audit:.2f}x "
-        f"| {r['dry_run']['seconds']:.2f} "
-        f"| {r['apply']['seconds']:.2f} / {r['apply_baseline']['seconds']:.2f} = {apply:.2f}x "
-        f"| {r['audit']['peak_rss_mb']} / {r['dry_run']['peak_rss_mb']} / {r['apply']['peak_rss_mb']} "
-        f"| {r['audit']['statements']} / {r['dry_run']['statements']} / {r['apply']['statements']} "
-        f"| {hooks['qc_partial']} / {hooks['picking_backorder']} |"  # type: ignore[index]
-    )
+
+    def seconds(step: str) -> str:
+        return f"{r[step]['seconds']:.2f}"
+
+    def per_command(key: str) -> str:
+        return " / ".join(str(r[step][key]) for step in ("audit", "dry_run", "apply"))
+
+    cells = [
+        backend,
+        f"{scale:,}",
+        f"{seconds('audit')} / {seconds('audit_baseline')} = {audit:.2f}x",
+        seconds("dry_run"),
+        f"{seconds('apply')} / {seconds('apply_baseline')} = {apply:.2f}x",
+        per_command("peak_rss_mb"),
+        per_command("statements"),
+        f"{hooks['qc_partial']} / {hooks['picking_backorder']}",  # type: ignore[index]
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main() -> None:
