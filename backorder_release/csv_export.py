@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -37,14 +38,10 @@ def write_csv(
     a regular file (a device, a FIFO) is refused, and an existing file keeps
     its permissions.
     """
-    path = path.resolve() if path.is_symlink() else path
-    if path.exists() and not path.is_file():
-        raise ExportFailed(f"cannot write CSV to {path}: it is not a regular file")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    directory = path.parent if str(path.parent) else Path(".")
     try:
+        path, mode = _target(path)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=directory
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
     except OSError as exc:
         raise ExportFailed(f"cannot write CSV to {path}: {exc.strerror}") from exc
@@ -59,3 +56,18 @@ def write_csv(
     except OSError as exc:
         Path(tmp_name).unlink(missing_ok=True)
         raise ExportFailed(f"cannot write CSV to {path}: {exc.strerror}") from exc
+
+
+def _target(path: Path) -> tuple[Path, int]:
+    """The file to replace (a symlink's target) and the permissions to give it.
+
+    OSError when the path cannot be used: a name too long, a symlink loop, a
+    parent that is not a directory.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return Path(os.path.realpath(path)), 0o644
+    if not stat.S_ISREG(mode):
+        raise ExportFailed(f"cannot write CSV to {path}: it is not a regular file")
+    return Path(os.path.realpath(path)), stat.S_IMODE(mode)
