@@ -7,6 +7,7 @@ crash or a full disk never leaves half a CSV or half a plan behind.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,14 +27,10 @@ def write_atomically(path: Path, what: str, write: Callable[[TextIO], None]) -> 
     a regular file (a device, a FIFO) is refused, and an existing file keeps
     its permissions.  ``what`` names the file in errors ("CSV", "plan").
     """
-    path = path.resolve() if path.is_symlink() else path
-    if path.exists() and not path.is_file():
-        raise ExportFailed(f"cannot write {what} to {path}: it is not a regular file")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    directory = path.parent if str(path.parent) else Path(".")
     try:
+        path, mode = _target(path, what)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=directory
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
     except OSError as exc:
         raise ExportFailed(f"cannot write {what} to {path}: {exc.strerror}") from exc
@@ -49,3 +46,18 @@ def write_atomically(path: Path, what: str, write: Callable[[TextIO], None]) -> 
                 f"cannot write {what} to {path}: {exc.strerror}"
             ) from exc
         raise
+
+
+def _target(path: Path, what: str) -> tuple[Path, int]:
+    """The file to replace (a symlink's target) and the permissions to give it.
+
+    OSError when the path cannot be used: a name too long, a symlink loop, a
+    parent that is not a directory.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return Path(os.path.realpath(path)), 0o644
+    if not stat.S_ISREG(mode):
+        raise ExportFailed(f"cannot write {what} to {path}: it is not a regular file")
+    return Path(os.path.realpath(path)), stat.S_IMODE(mode)

@@ -67,6 +67,7 @@ def make_runner(db_url: str, plugins: Plugins) -> Run:
             ["--database-url", db_url, "--actor", "tester", *args],
             input=input,
             obj=obj,
+            prog_name="wms",
         )
         if ok and result.exit_code != 0:
             raise AssertionError(

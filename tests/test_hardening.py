@@ -39,40 +39,6 @@ def test_a_global_setting_is_stored_once_however_often_it_is_set(
     assert wms("settings", "get", SETTING).stdout.strip() == "true"
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["stock", "receive", "--warehouse", "W", "--sku", "A", "--qty", "9" * 5000],
-        ["order", "place", "O1", "--warehouse", "W", "--line", "A=" + "9" * 5000],
-        ["product", "add", "P1\n"],
-        ["warehouse", "add", "W2\n"],
-        ["--actor", "x" * 201, "product", "add", "P2"],
-        ["--database-url", "sqlite://", "product", "add", "P3"],
-        ["activity", "--limit", "-1"],
-    ],
-    ids=[
-        "qty-5000-digits",
-        "line-5000-digits",
-        "sku-trailing-newline",
-        "code-trailing-newline",
-        "actor-too-long",
-        "in-memory-database",
-        "negative-limit",
-    ],
-)
-def test_more_bad_input_is_one_line_and_exit_2(
-    wms: Run, snapshot, args: list[str]
-) -> None:
-    wms("warehouse", "add", "W")
-    wms("product", "add", "A")
-    before = snapshot()
-
-    result = wms(*args, ok=False)
-
-    assert_one_line_error(result, 2)
-    assert snapshot() == before
-
-
 def test_activity_limit_zero_shows_everything(wms: Run) -> None:
     for sku in ("A", "B", "C"):
         wms("product", "add", sku)

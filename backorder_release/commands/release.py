@@ -346,7 +346,10 @@ def _scope(
     if order_number is not None:
         order_id = session.scalar(select(Order.id).where(Order.number == order_number))
         if order_id is None:
-            raise NotFound(f"unknown order {order_number!r}")
+            raise NotFound(
+                f"unknown order {order_number!r}; "
+                "check the number with 'wms order show'"
+            )
         scope["order_ids"] = [order_id]
     return scope
 

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from wms.errors import AlreadyExists, NotFound, WmsError
 from wms.models import Product, Warehouse
 
-_CODE = re.compile(r"^\S(?:[^\x00-\x1f\x7f]{0,62}\S)?$")
+_PRINTABLE = r"[^\x00-\x1f\x7f]"
+_EDGE = r"[^\s\x00-\x1f\x7f]"  # printable and not a space
+_CODE = re.compile(rf"^{_EDGE}(?:{_PRINTABLE}{{0,62}}{_EDGE})?$")
 
 
 class InvalidCode(WmsError):

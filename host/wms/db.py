@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from wms.errors import WmsError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import URL, Connection, Engine
 
 log = logging.getLogger(__name__)
 
@@ -63,28 +63,76 @@ def create_wms_engine(url: str) -> Engine:
     """Create an engine for ``url``, with the transaction set-up each backend needs."""
     try:
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database in (
-            None,
-            "",
-            ":memory:",
-        ):
-            raise ValueError(
-                "an in-memory SQLite database would vanish after the command"
-            )
+        if parsed.get_backend_name() == "sqlite":
+            _check_sqlite_url(parsed)
         engine = create_engine(parsed, **_engine_options(parsed.get_backend_name()))
     except (ArgumentError, ValueError) as exc:
         raise BadDatabaseUrl(
-            f"cannot use database URL {url!r}: {exc}; expected e.g. "
+            f"cannot use database URL {_shown(url)}: {exc}; expected e.g. "
             "sqlite:///wms.db, postgresql+psycopg://user@host/db or "
             "mysql+pymysql://user@host/db"
         ) from exc
     except ImportError as exc:
         raise BadDatabaseUrl(
-            f"the driver for {url!r} is not installed ({exc.name}); install the "
+            f"the driver for {_shown(url)} is not installed ({exc.name}); install the "
             "matching extra, e.g. pip install 'wms-host[postgresql]'"
         ) from exc
     _install_begin_handler(engine)
+    _install_connect_handler(engine, url)
     return engine
+
+
+def _check_sqlite_url(parsed: URL) -> None:
+    if parsed.database in (None, "", ":memory:"):
+        raise ValueError("an in-memory SQLite database would vanish after the command")
+    if parsed.query:
+        # SQLAlchemy would ignore most of them with only a warning (and the
+        # engine's own timeout overrides ?timeout=), so none would take effect.
+        raise ValueError(
+            f"a SQLite URL takes no options after '?' (got {', '.join(parsed.query)})"
+        )
+
+
+def _install_connect_handler(engine: Engine, url: str) -> None:
+    """Report options in the URL that the driver refuses as a bad URL.
+
+    The drivers check a URL's options only when they connect, and not always
+    with their own error types: PyMySQL raises TypeError for an unknown option,
+    AttributeError for an unknown charset and OSError for a missing ssl_ca
+    file; psycopg raises ProgrammingError for an unknown or malformed option.
+    """
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        dbapi = dialect.loaded_dbapi
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dbapi.ProgrammingError as exc:
+            raise _refused(url, exc) from exc
+        except dbapi.Error:
+            raise
+        except (TypeError, ValueError, LookupError, AttributeError, OSError) as exc:
+            raise _refused(url, exc) from exc
+
+
+def _refused(url: str, error: Exception) -> BadDatabaseUrl:
+    return BadDatabaseUrl(
+        f"the database driver refused the options of {_shown(url)} "
+        f"({_first_line(error)}); check the part of --database-url after '?'"
+    )
+
+
+def _shown(url: str) -> str:
+    """The URL for a message, without its password."""
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except (ArgumentError, ValueError):
+        return repr(url)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _engine_options(backend: str) -> dict[str, Any]:

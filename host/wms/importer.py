@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +83,7 @@ def read_directory(session: Session, directory: Path) -> ImportData:
     """Read and validate the CSV files; raise ImportFailed listing every problem."""
     if not directory.is_dir():
         raise WmsError(f"{directory} is not a directory of import CSV files")
-    present = [name for name in COLUMNS if (directory / name).is_file()]
+    present = [name for name in COLUMNS if _is_present(directory / name)]
     if not present:
         raise WmsError(
             f"no import files in {directory}; expected some of: {', '.join(COLUMNS)}"
@@ -107,6 +107,12 @@ def read_directory(session: Session, directory: Path) -> ImportData:
     if problems:
         raise ImportFailed(list(problems))
     return data
+
+
+def _is_present(path: Path) -> bool:
+    """Anything under an import file's name counts, so a directory or a broken
+    link there is reported as unreadable instead of silently skipped."""
+    return path.exists() or path.is_symlink()
 
 
 @dataclass
@@ -140,18 +146,13 @@ def _rows(path: Path, problems: _Problems) -> Iterator[Row]:
     text = _read_text(path, problems)
     if text is None:
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # strict: a quote left open at the end of the file is an error, not a field
+    # that swallows the rest of the file.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = reader.fieldnames or []
-        missing = [
-            c for c in COLUMNS[name] if c not in header and c not in OPTIONAL_COLUMNS
-        ]
-        if missing:
-            problems.add(
-                name,
-                f"missing column(s) {', '.join(missing)}; "
-                f"expected {', '.join(COLUMNS[name])}",
-            )
+        problem = _header_problem(name, reader.fieldnames or [])
+        if problem:
+            problems.add(name, problem)
             return
         for row in reader:
             where = f"{name} line {reader.line_num}"
@@ -160,7 +161,27 @@ def _rows(path: Path, problems: _Problems) -> Iterator[Row]:
                 continue
             yield where, reader.line_num, {k: (v or "").strip() for k, v in row.items()}
     except csv.Error as exc:
-        problems.add(f"{name} line {reader.line_num}", f"not valid CSV ({exc})")
+        # The bad record starts on the line after the last good one.
+        problems.add(
+            f"{name} line {reader.line_num + 1}",
+            f"not valid CSV ({exc}); check the quotes on this line",
+        )
+
+
+def _header_problem(name: str, header: Sequence[str]) -> str:
+    """A required column that is missing, or a column read twice (which one counts?)."""
+    missing = [
+        c for c in COLUMNS[name] if c not in header and c not in OPTIONAL_COLUMNS
+    ]
+    if missing:
+        return (
+            f"missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(COLUMNS[name])}"
+        )
+    twice = [c for c in COLUMNS[name] if header.count(c) > 1]
+    if twice:
+        return f"column(s) {', '.join(twice)} appear more than once in the header"
+    return ""
 
 
 def _read_text(path: Path, problems: _Problems) -> str | None:
