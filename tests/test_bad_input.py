@@ -7,6 +7,7 @@ catalogue, which gives the error line it prints (``tests/catalogue.py``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,32 @@ def schema_without_the_plugin(run: Run, url: str, tmp: Path) -> Finish:
         db.dispose()
 
     return upgrade
+
+
+def plan_file(content: str) -> Prepare:
+    """{tmp}/plan.json holding ``content``, for --plan."""
+
+    def write(run: Run, url: str, tmp: Path) -> None:
+        (tmp / "plan.json").write_text(content, encoding="utf-8")
+
+    return write
+
+
+def plan(**overrides: Any) -> str:
+    document: dict[str, Any] = {
+        "format": "backorder-release-plan",
+        "version": 1,
+        "lines": [PLAN_LINE],
+    }
+    document.update(overrides)
+    return json.dumps(document)
+
+
+def plan_line(**overrides: Any) -> str:
+    return plan(lines=[{**PLAN_LINE, **overrides}])
+
+
+PLAN_LINE = {"line_id": 1, "order": "O1", "warehouse": "MAIN", "sku": "A", "units": 3}
 
 
 # --- the catalogue -----------------------------------------------------------------
@@ -614,6 +641,38 @@ CASES = [
     case("release-batch-size-negative", RELEASE, "--apply", "--batch-size", "-5"),
     case("release-limit-negative", RELEASE, "--limit", "-1"),
     case("release-unknown-format", RELEASE, "--format", "csv"),
+    # --- reviewed plans and reverts
+    case("plan-file-missing", RELEASE, "--apply", "--plan", "{tmp}/nope.json"),
+    case("plan-file-is-a-directory", RELEASE, "--apply", "--plan", "{tmp}"),
+    *[
+        case(
+            id_,
+            RELEASE,
+            "--apply",
+            "--plan",
+            "{tmp}/plan.json",
+            prepare=plan_file(content),
+        )
+        for id_, content in (
+            ("plan-file-not-json", "{not json"),
+            ("plan-file-not-a-plan", json.dumps({"lines": []})),
+            ("plan-file-newer-version", plan(version=2)),
+            ("plan-lines-not-a-list", plan(lines={})),
+            ("plan-units-zero", plan_line(units=0)),
+            ("plan-units-negative", plan_line(units=-3)),
+            ("plan-units-true", plan_line(units=True)),
+            ("plan-units-as-text", plan_line(units="3")),
+            ("plan-line-id-missing", plan_line(line_id=None)),
+            ("plan-sku-not-text", plan_line(sku=7)),
+            ("plan-line-listed-twice", plan(lines=[PLAN_LINE, PLAN_LINE])),
+        )
+    ],
+    case("plan-out-with-apply", RELEASE, "--apply", "--plan-out", "{tmp}/p.json"),
+    case("plan-out-in-missing-directory", RELEASE, "--plan-out", "{tmp}/no/p.json"),
+    case("plan-with-order", RELEASE, "--plan", "{tmp}/p.json", "--order", "O1"),
+    case("plan-with-revert", RELEASE, "--plan", "{tmp}/p.json", "--revert", "abc"),
+    case("revert-with-warehouse", RELEASE, "--revert", "abc", "--warehouse", "MAIN"),
+    case("revert-unknown-run", RELEASE, "--revert", "nope", "--apply"),
     # the activity feed
     case("activity-limit-negative", "activity", "--limit", "-1"),
     case("activity-limit-not-a-number", "activity", "--limit", "ten"),

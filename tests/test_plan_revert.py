@@ -332,101 +332,7 @@ def test_revert_of_a_hook_release(wms: Run, check: Callable[[], None]) -> None:
     assert line_of(wms, "O1", "A")["committed"] == 4
 
 
-# --- bad input -------------------------------------------------------------------
-
-
-def _plan_file(tmp_path: Path, content: str) -> str:
-    path = tmp_path / "plan.json"
-    path.write_text(content, encoding="utf-8")
-    return str(path)
-
-
-def _plan(**overrides: Any) -> str:
-    document: dict[str, Any] = {
-        "format": "backorder-release-plan",
-        "version": 1,
-        "lines": [
-            {"line_id": 1, "order": "O1", "warehouse": "MAIN", "sku": "A", "units": 3}
-        ],
-    }
-    document.update(overrides)
-    return json.dumps(document)
-
-
-def _line(**overrides: Any) -> str:
-    line = {"line_id": 1, "order": "O1", "warehouse": "MAIN", "sku": "A", "units": 3}
-    line.update(overrides)
-    return _plan(lines=[line])
-
-
-BAD_PLANS = {
-    "not-json": ("{not json", "not valid JSON"),
-    "not-a-plan": (json.dumps({"lines": []}), "is not a release plan"),
-    "future-version": (_plan(version=2), "has version 2"),
-    "lines-not-a-list": (_plan(lines={}), "has no list of lines"),
-    "units-zero": (_line(units=0), "line entry 1"),
-    "units-negative": (_line(units=-3), "line entry 1"),
-    "units-true": (_line(units=True), "line entry 1"),
-    "units-text": (_line(units="3"), "line entry 1"),
-    "line-id-missing": (_line(line_id=None), "line entry 1"),
-    "sku-not-text": (_line(sku=7), "line entry 1"),
-    "line-twice": (
-        _plan(lines=[json.loads(_line())["lines"][0]] * 2),
-        "listed twice",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_PLANS))
-def test_a_bad_plan_file_is_refused(
-    backlog: Run, tmp_path: Path, snapshot: Dump, case: str
-) -> None:
-    content, message = BAD_PLANS[case]
-    path = _plan_file(tmp_path, content)
-    before = snapshot()
-
-    result = backlog(RELEASE, "--apply", "--plan", path, ok=False)
-
-    assert_one_line_error(result)
-    assert message in result.stderr
-    assert snapshot() == before
-
-
-def test_a_missing_plan_file_is_refused(
-    backlog: Run, tmp_path: Path, snapshot: Dump
-) -> None:
-    before = snapshot()
-
-    result = backlog(
-        RELEASE, "--apply", "--plan", str(tmp_path / "nope.json"), ok=False
-    )
-
-    assert_one_line_error(result)
-    assert "cannot read plan" in result.stderr
-    assert snapshot() == before
-
-
-BAD_OPTIONS = {
-    "plan-out-with-apply": (["--apply", "--plan-out", "p.json"], "--plan-out"),
-    "plan-with-order": (["--plan", "p.json", "--order", "O1"], "--plan releases"),
-    "plan-with-revert": (["--plan", "p.json", "--revert", "abc"], "--plan releases"),
-    "revert-with-warehouse": (["--revert", "abc", "--warehouse", "MAIN"], "--revert"),
-    "revert-unknown-run": (["--revert", "nope", "--apply"], "unknown run 'nope'"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_OPTIONS))
-def test_bad_plan_and_revert_options_are_refused(
-    backlog: Run, snapshot: Dump, case: str
-) -> None:
-    args, message = BAD_OPTIONS[case]
-    before = snapshot()
-
-    result = backlog(RELEASE, *args, ok=False)
-
-    assert_one_line_error(result)
-    assert message in result.stderr
-    assert snapshot() == before
+# --- bad input (the rest is in the README's catalogue: tests/test_bad_input.py) ----
 
 
 def test_reverting_a_revert_is_refused(backlog: Run, snapshot: Dump) -> None:
@@ -438,18 +344,4 @@ def test_reverting_a_revert_is_refused(backlog: Run, snapshot: Dump) -> None:
 
     assert_one_line_error(result)
     assert "is itself a revert" in result.stderr
-    assert snapshot() == before
-
-
-def test_plan_out_to_a_missing_folder_is_refused(
-    backlog: Run, tmp_path: Path, snapshot: Dump
-) -> None:
-    before = snapshot()
-
-    result = backlog(
-        RELEASE, "--plan-out", str(tmp_path / "no" / "plan.json"), ok=False
-    )
-
-    assert_one_line_error(result)
-    assert "cannot write plan" in result.stderr
     assert snapshot() == before
