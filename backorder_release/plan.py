@@ -44,6 +44,22 @@ class PlannedLine:
     sku: str
     units: int
 
+    def reported(
+        self, status: str, reason: str = "", row: Row[Any] | None = None
+    ) -> LineRelease:
+        """This line as a report shows it; ``row`` is its current state, if any."""
+        return LineRelease(
+            order=self.order,
+            warehouse=self.warehouse,
+            sku=self.sku,
+            units=self.units,
+            status=status,
+            reason=reason,
+            line_id=self.line_id,
+            order_id=row.order_id if row is not None else 0,
+            warehouse_id=row.warehouse_id if row is not None else 0,
+        )
+
 
 def write_plan(
     path: Path,
@@ -156,8 +172,8 @@ def _planned_line(entry: Any) -> PlannedLine | None:
 
 def check_plan(
     session: Session, planned: list[PlannedLine]
-) -> tuple[list[tuple[PlannedLine, int]], list[LineRelease]]:
-    """Split planned lines into those still as planned (with their order ids)
+) -> tuple[list[tuple[PlannedLine, Row[Any]]], list[LineRelease]]:
+    """Split planned lines into those still as planned (with their rows now)
     and the others: drifted, or skipped when already released (applying a
     plan twice releases nothing the second time).
 
@@ -168,33 +184,19 @@ def check_plan(
         row.line_id: row
         for row in session.execute(_CURRENT, {"line_ids": [p.line_id for p in planned]})
     }
-    unchanged: list[tuple[PlannedLine, int]] = []
+    unchanged: list[tuple[PlannedLine, Row[Any]]] = []
     drifted: list[LineRelease] = []
     for line in planned:
         row = current.get(line.line_id)
         reason = _drift(line, row)
         if reason == ALREADY_RELEASED:
-            drifted.append(drifted_line(line, reason, row)._replace(status=SKIPPED))
+            drifted.append(line.reported(SKIPPED, reason, row))
         elif reason:
-            drifted.append(drifted_line(line, reason, row))
+            drifted.append(line.reported(DRIFTED, reason, row))
         else:
             assert row is not None
-            unchanged.append((line, row.order_id))
+            unchanged.append((line, row))
     return unchanged, drifted
-
-
-def drifted_line(line: PlannedLine, reason: str, row: Row[Any] | None) -> LineRelease:
-    return LineRelease(
-        order=line.order,
-        warehouse=line.warehouse,
-        sku=line.sku,
-        units=line.units,
-        status=DRIFTED,
-        reason=reason,
-        line_id=line.line_id,
-        order_id=row.order_id if row is not None else 0,
-        warehouse_id=row.warehouse_id if row is not None else 0,
-    )
 
 
 def _drift(line: PlannedLine, row: Row[Any] | None) -> str:

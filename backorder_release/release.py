@@ -412,6 +412,22 @@ def _lock(session: Session, statements: _Statements, params: dict[str, Any]) -> 
     return True
 
 
+LOG_COLUMNS = [
+    "released_at",
+    "warehouse_id",
+    "warehouse_code",
+    "order_id",
+    "order_number",
+    "line_id",
+    "sku",
+    "units",
+    "trigger",
+    "run_id",
+    "actor",
+]
+"""The log columns a release fills, in the order its INSERT ... SELECT gives them."""
+
+
 def _log_insert(releasable: ColumnElement[bool]) -> Insert:
     """INSERT one log row per releasable line, copying its codes and units."""
     log_table = ReleaseLog.__table__
@@ -435,20 +451,7 @@ def _log_insert(releasable: ColumnElement[bool]) -> Insert:
         .order_by(Order.id, OrderLine.id)
         .with_for_update(of=OrderLine)
     )
-    columns = [
-        "released_at",
-        "warehouse_id",
-        "warehouse_code",
-        "order_id",
-        "order_number",
-        "line_id",
-        "sku",
-        "units",
-        "trigger",
-        "run_id",
-        "actor",
-    ]
-    return insert(log_table).from_select(columns, source)
+    return insert(log_table).from_select(LOG_COLUMNS, source)
 
 
 def record_activity(

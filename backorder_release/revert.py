@@ -37,6 +37,7 @@ from wms.stock import lock_stock_rows
 from backorder_release.backorders import BACKORDER_STATUSES
 from backorder_release.models import ReleaseLog, Trigger
 from backorder_release.release import (
+    LOG_COLUMNS,
     PLANNED,
     SKIPPED,
     LineRelease,
@@ -255,20 +256,7 @@ def _log_insert(
         .order_by(released.id)
         .with_for_update(of=OrderLine)
     )
-    columns = [
-        "released_at",
-        "warehouse_id",
-        "warehouse_code",
-        "order_id",
-        "order_number",
-        "line_id",
-        "sku",
-        "units",
-        "trigger",
-        "run_id",
-        "actor",
-        "reverts",
-    ]
+    columns = [*LOG_COLUMNS, "reverts"]
     return insert(ReleaseLog.__table__).from_select(columns, source)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from click.testing import Result
@@ -84,3 +85,18 @@ def assert_one_line_error(result: Result, exit_code: int = 2) -> None:
     assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
     assert lines[0].startswith("Error:"), lines[0]
     assert result.stdout == "", f"unexpected stdout {result.stdout!r}"
+
+
+def read_terminal(fd: int) -> str:
+    """Everything written to a pseudo-terminal, once its other side is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal side is closed: everything has been read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode(errors="replace")

@@ -12,7 +12,7 @@ import pytest
 from wms.plugins import Plugins, make_plugin_manager
 
 from tests.conftest import make_runner
-from tests.helpers import AUDIT, RELEASE
+from tests.helpers import AUDIT, RELEASE, read_terminal
 from tests.test_audit_release import build_backlog
 
 WMS = str(Path(sys.executable).with_name("wms"))
@@ -42,7 +42,7 @@ def on_terminal(url: str, *args: str, no_color: str | None = None) -> str:
     )
     os.close(terminal)
     assert process.returncode == 0
-    return _read_all(controller)
+    return read_terminal(controller)
 
 
 def on_a_pipe(url: str, *args: str) -> str:
@@ -54,20 +54,6 @@ def on_a_pipe(url: str, *args: str) -> str:
         check=True,
         env=env,
     ).stdout
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the terminal side is closed: everything has been read
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks).decode()
 
 
 def coloured_lines(output: str) -> list[str]:

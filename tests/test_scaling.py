@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from tests.conftest import Run
-from tests.helpers import AUDIT, RELEASE
+from tests.helpers import AUDIT, RELEASE, read_terminal
 
 WMS = str(Path(sys.executable).with_name("wms"))
 
@@ -97,23 +97,9 @@ def test_apply_shows_a_progress_bar_with_rate_on_a_terminal(tmp_path: Path) -> N
         env={**os.environ, "COLUMNS": "120"},
     )
     os.close(terminal)
-    shown = _read_all(controller)
+    shown = read_terminal(controller)
 
     assert process.returncode == 0
     assert "releasing" in shown
     assert "60/60" in shown
     assert "orders/s" in shown
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the terminal side is closed: everything has been read
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks).decode(errors="replace")

@@ -24,11 +24,11 @@ from backorder_release.plan import (
     CHECK_LINES,
     PlannedLine,
     check_plan,
-    drifted_line,
     read_plan,
     write_plan,
 )
 from backorder_release.release import (
+    DRIFTED,
     PLANNED,
     RELEASED,
     REVERTED,
@@ -221,7 +221,7 @@ def _follow_plan(
         if run_id is None:
             unchanged, drifted = runtime.read(partial(check_plan, planned=chunk))
             report.add(drifted)
-            report.add(_as_planned(line, order_id) for line, order_id in unchanged)
+            report.add(line.reported(PLANNED, row=row) for line, row in unchanged)
             continue
         orders, released, drifted = runtime.write(
             partial(_release_planned, chunk=chunk, run_id=run_id, actor=runtime.actor)
@@ -244,7 +244,7 @@ def _release_planned(
     unchanged, drifted = check_plan(session, chunk)
     if not unchanged:
         return None, [], drifted
-    order_ids = [order_id for _, order_id in unchanged]
+    order_ids = [row.order_id for _, row in unchanged]
     orders = OrderRange(
         min(order_ids),
         max(order_ids),
@@ -263,25 +263,11 @@ def _release_planned(
         )
     )
     raced = [
-        drifted_line(line, "changed while it was being released", None)
+        line.reported(DRIFTED, "changed while it was being released")
         for line, _ in unchanged
         if line.line_id not in done
     ]
     return orders, released, drifted + raced
-
-
-def _as_planned(line: PlannedLine, order_id: int) -> LineRelease:
-    return LineRelease(
-        order=line.order,
-        warehouse=line.warehouse,
-        sku=line.sku,
-        units=line.units,
-        status=PLANNED,
-        reason="",
-        line_id=line.line_id,
-        order_id=order_id,
-        warehouse_id=0,
-    )
 
 
 def _revert(
