@@ -92,7 +92,7 @@ def plan_revert(session: Session, run_id: str) -> Iterator[LineRelease]:
         .order_by(released.id)
     )
     for row in stream(session, stmt):
-        status, reason = _classify(*row[7:])
+        status, reason = _classify(row[3], *row[7:])
         yield LineRelease(
             order=row[0],
             warehouse=row[1],
@@ -107,14 +107,22 @@ def plan_revert(session: Session, run_id: str) -> Iterator[LineRelease]:
 
 
 def _classify(
-    reverted: bool, status: str, ordered: int, shipped: int, committed: int
+    units: int,
+    reverted: bool,
+    status: str,
+    ordered: int,
+    shipped: int,
+    committed: int,
 ) -> tuple[str, str]:
+    """The same test as ``_revertible``, line by line, with the reason."""
     if reverted:
         return SKIPPED, "already reverted"
     if status not in BACKORDER_STATUSES or ordered <= shipped:
         return DRIFTED, f"order is {status} now, no longer backordered"
     if committed:
         return DRIFTED, f"holds {committed} committed units again"
+    if ordered - shipped < units:
+        return DRIFTED, f"only {ordered - shipped} units outstanding now"
     return PLANNED, ""
 
 

@@ -345,3 +345,25 @@ def test_reverting_a_revert_is_refused(backlog: Run, snapshot: Dump) -> None:
     assert_one_line_error(result)
     assert "is itself a revert" in result.stderr
     assert snapshot() == before
+
+
+def test_revert_leaves_a_line_shipped_since(
+    backlog: Run, check: Callable[[], None]
+) -> None:
+    run_id = run_id_of(release_json(backlog, "--apply"))
+    # O4 (EAST, 6 of A released) is picked and partly shipped since: only 1
+    # unit is outstanding, so 6 cannot be committed to it again.
+    backlog("stock", "receive", "--warehouse", "EAST", "--sku", "A", "--qty", "4")
+    backlog("order", "pick", "O4", "--line", "A=5")
+    backlog("order", "qc", "O4", "--line", "A=5", "--confirm-partial")
+
+    report = release_json(backlog, "--revert", run_id, "--apply")
+
+    check()
+    assert [
+        (r["order"], r["status"], r["reason"])
+        for r in report["lines"]
+        if r["order"] == "O4"
+    ] == [("O4", "drifted", "only 1 units outstanding now")]
+    assert report["totals"]["reverted"]["lines"] == 3
+    assert line_of(backlog, "O4", "A")["committed"] == 0
