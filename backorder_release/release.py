@@ -363,9 +363,11 @@ _STOCK_DELTAS = (
     .group_by(ReleaseLog.warehouse_id, OrderLine.product_id)
 )
 
+# UPDATE ... FROM the log rows (a join), not WHERE id IN (subquery): on
+# PostgreSQL the IN form scanned every order line once per batch.
 _ZERO_LINES = (
     update(OrderLine)
-    .where(OrderLine.id.in_(select(ReleaseLog.line_id).where(*_RUN_ROWS)))
+    .where(OrderLine.id == ReleaseLog.line_id, *_RUN_ROWS)
     .values(committed=0)
     .execution_options(synchronize_session=False)
 )

@@ -21,7 +21,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
-    func,
     insert,
     literal,
     select,
@@ -272,25 +271,13 @@ def _range(orders: OrderRange) -> dict[str, int]:
     return {"first": orders.first, "last": orders.last}
 
 
-# committed - (negative units) puts back what the release took.
 _RECOMMIT_LINES = (
     update(OrderLine)
     .where(
-        OrderLine.id.in_(
-            select(ReleaseLog.line_id).where(
-                ReleaseLog.order_id.between(bindparam("first"), bindparam("last")),
-                ReleaseLog.run_id == bindparam("run_id"),
-            )
-        )
+        OrderLine.id == ReleaseLog.line_id,
+        ReleaseLog.order_id.between(bindparam("first"), bindparam("last")),
+        ReleaseLog.run_id == bindparam("run_id"),
     )
-    .values(
-        committed=OrderLine.committed
-        - select(func.sum(ReleaseLog.units))
-        .where(
-            ReleaseLog.line_id == OrderLine.id,
-            ReleaseLog.run_id == bindparam("run_id"),
-        )
-        .scalar_subquery()
-    )
+    .values(committed=OrderLine.committed - ReleaseLog.units)
     .execution_options(synchronize_session=False)
 )
