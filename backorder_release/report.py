@@ -143,11 +143,14 @@ class ReleaseReport:
         for status, total in self.totals().items():
             if total["lines"]:
                 click.echo(
-                    f"{status}: {total['units']} units on {total['lines']} lines "
-                    f"of {total['orders']} orders"
+                    f"{status}: {_units(total['units'])} on "
+                    f"{_plural(total['lines'], 'line')} of "
+                    f"{_plural(total['orders'], 'order')}"
                 )
-        if self.applied:
+        if self.applied and (self._lines[RELEASED] or self._lines[REVERTED]):
             click.echo(f"run {self.run_id} by {actor}")
+        elif self.applied:
+            click.echo(f"run {self.run_id} by {actor} changed nothing, logged nothing")
         if self.next_step:
             click.echo(self.next_step)
         elif self.applied:
@@ -161,6 +164,14 @@ class ReleaseReport:
             )
         else:
             click.echo("nothing to release; the setting can be switched on")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _units(count: int) -> str:
+    return _plural(count, "unit")
 
 
 _STATUS_STYLES: dict[str, dict[str, Any]] = {

@@ -60,11 +60,14 @@ def check_revertible(session: Session, run_id: str) -> None:
     )
     if not triggers:
         raise NotFound(
-            f"unknown run {run_id!r}: the release log has no rows for it "
-            "(--apply prints its run id at the end)"
+            f"unknown run {run_id!r}: the release log has no rows for it (--apply "
+            "prints its run id at the end; a run that changed nothing has none)"
         )
     if Trigger.REVERT in triggers:
-        raise WmsError(f"run {run_id} is itself a revert; it cannot be reverted")
+        raise WmsError(
+            f"run {run_id} is itself a revert; it cannot be reverted: "
+            "release again instead"
+        )
 
 
 def plan_revert(session: Session, run_id: str) -> Iterator[LineRelease]:

@@ -665,3 +665,23 @@ def test_fully_shipped_line_of_a_partial_order_is_not_backordered(
         }
     ]
     assert [r["sku"] for r in audit_json(wms)["rows"]] == ["B"]
+
+
+def test_apply_that_changes_nothing_offers_no_run_to_revert(backlog: Run) -> None:
+    backlog(RELEASE, "--apply")
+
+    lines = backlog(RELEASE, "--apply").stdout.splitlines()
+
+    assert lines[-2].startswith("run ")
+    assert lines[-2].endswith("by tester changed nothing, logged nothing")
+
+
+def test_apply_with_the_setting_already_on_says_so(backlog: Run) -> None:
+    backlog("settings", "set", "inventory.release_backorder_commitments", "true")
+
+    one_order = backlog(RELEASE, "--apply", "--order", "O4").stdout.splitlines()
+
+    assert one_order[-3] == "released: 6 units on 1 line of 1 order"
+    assert one_order[-1] == (
+        "the setting is already on here: new backorders release by themselves"
+    )

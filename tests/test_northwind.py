@@ -7,8 +7,8 @@ plugin against it.  A few figures were also worked out by hand from the CSVs
 and are asserted as plain numbers, so a shared mistake in the simulation and
 the script cannot pass unnoticed.
 
-The data lives outside the repository (``../shared/data/northwind``, or the
-folder named by ``NORTHWIND_DATA``).  A missing data folder fails the test:
+The data lives outside the repository (``../shared/data/northwind``, else
+``/work/shared/data/northwind``, or the folder named by ``NORTHWIND_DATA``).  A missing data folder fails the test:
 skipping would let the example rot silently.
 """
 
@@ -37,12 +37,20 @@ from tests.conftest import dump, make_runner
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "examples" / "northwind" / "run.py"
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "northwind"
+# Beside the repository in the workplace; a clone elsewhere on the same
+# machine finds it at the workplace's own path.
+DEFAULT_DATA = (
+    REPO.parent / "shared" / "data" / "northwind",
+    Path("/work/shared/data/northwind"),
+)
 SETTING = "inventory.release_backorder_commitments"
 
 
 def northwind_data() -> Path:
-    path = Path(os.environ.get("NORTHWIND_DATA", DEFAULT_DATA))
+    if "NORTHWIND_DATA" in os.environ:
+        path = Path(os.environ["NORTHWIND_DATA"])
+    else:
+        path = next((p for p in DEFAULT_DATA if p.is_dir()), DEFAULT_DATA[0])
     missing = [
         name
         for name in ("products.csv", "orders.csv", "order_details.csv")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wms.catalog import get_warehouse
 from wms.errors import NotFound
-from wms.models import Order, utcnow
+from wms.models import Order, Warehouse, utcnow
 from wms.output import format_option, limit_option
 from wms.runtime import Runtime, pass_runtime
 
@@ -49,6 +49,7 @@ from backorder_release.revert import (
     revert_orders,
     run_order_ids,
 )
+from backorder_release.settings import release_enabled
 
 DEFAULT_BATCH_SIZE = 10_000
 
@@ -206,6 +207,20 @@ def _apply(
         ):
             _report_batch(runtime, report, orders, released)
             bar.update(done)
+    if runtime.read(lambda s: _setting_on(s, scope["warehouse_id"])):
+        report.next_step = (
+            "the setting is already on here: new backorders release by themselves"
+        )
+
+
+def _setting_on(session: Session, warehouse_id: int | None) -> bool:
+    """Whether the setting is on for the warehouse, or for every warehouse."""
+    ids = (
+        [warehouse_id]
+        if warehouse_id is not None
+        else session.scalars(select(Warehouse.id)).all()
+    )
+    return bool(ids) and all(release_enabled(session, id_) for id_ in ids)
 
 
 def _follow_plan(
