@@ -10,7 +10,7 @@ still holds, and touches nothing outside the plan.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,6 +28,8 @@ from backorder_release.release import DRIFTED, SKIPPED, LineRelease
 PLAN_FORMAT = "backorder-release-plan"
 PLAN_VERSION = 1
 ALREADY_RELEASED = "already released"
+MAX_ID = 2_147_483_647
+"""Ids and units are INTEGER columns on the servers."""
 CHECK_LINES = 2000
 """Plan lines checked and released per transaction (two parameters each)."""
 
@@ -109,20 +111,27 @@ def _plan_entry(line: LineRelease) -> dict[str, Any]:
 def read_plan(path: Path) -> list[PlannedLine]:
     """The plan's lines, checked: every problem is one BadPlan naming the file."""
     try:
+        # A FIFO or a device (/dev/zero) would hang or never end.
+        if path.exists() and not path.is_file():
+            raise BadPlan(f"plan {path} is not a regular file")
         with path.open(encoding="utf-8") as handle:
             document = json.load(handle)
     except OSError as exc:
         raise BadPlan(f"cannot read plan {path}: {exc.strerror}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError covers bad JSON, bad UTF-8 and integers of thousands of
+    # digits; RecursionError a document nested beyond Python's stack.
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BadPlan(
-            f"plan {path} is not valid JSON ({exc}); write it with --plan-out"
+            f"plan {path} is not valid JSON ({reason}); write it with --plan-out"
         ) from exc
 
     if not isinstance(document, dict) or document.get("format") != PLAN_FORMAT:
         raise BadPlan(f"{path} is not a release plan; write one with --plan-out")
-    if document.get("version") != PLAN_VERSION:
+    version = document.get("version")
+    if type(version) is not int or version != PLAN_VERSION:
         raise BadPlan(
-            f"plan {path} has version {document.get('version')!r}; this release "
+            f"plan {path} has version {version!r}; this release "
             f"reads version {PLAN_VERSION}: write it again with --plan-out"
         )
     entries = document.get("lines")
@@ -139,7 +148,8 @@ def _planned_lines(path: Path, entries: list[Any]) -> list[PlannedLine]:
         if line is None:
             raise BadPlan(
                 f"plan {path}, line entry {number}: expected line_id and units "
-                "(positive whole numbers) and order, warehouse, sku (text)"
+                "(whole numbers from 1 to 2,147,483,647) and order, warehouse, "
+                "sku (text)"
             )
         if line.line_id in seen:
             raise BadPlan(
@@ -157,7 +167,7 @@ def _planned_line(entry: Any) -> PlannedLine | None:
     numbers = [entry.get("line_id"), entry.get("units")]
     texts = [entry.get("order"), entry.get("warehouse"), entry.get("sku")]
     # bool is an int in Python; a plan saying "units": true is not a plan.
-    if not all(type(n) is int and n > 0 for n in numbers):
+    if not all(type(n) is int and 0 < n <= MAX_ID for n in numbers):
         return None
     if not all(isinstance(t, str) for t in texts):
         return None
@@ -168,6 +178,40 @@ def _planned_line(entry: Any) -> PlannedLine | None:
         sku=entry["sku"],
         units=entry["units"],
     )
+
+
+def locate_lines(session: Session, planned: list[PlannedLine]) -> dict[int, int]:
+    """Line id -> order id, for the plan's lines this database has."""
+    ids = [line.line_id for line in planned]
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), CHECK_LINES):
+        rows = session.execute(
+            select(OrderLine.id, OrderLine.order_id).where(
+                OrderLine.id.in_(ids[start : start + CHECK_LINES])
+            )
+        )
+        found.update((line_id, order_id) for line_id, order_id in rows)
+    return found
+
+
+def whole_orders(
+    planned: list[PlannedLine], order_of: dict[int, int]
+) -> Iterator[list[PlannedLine]]:
+    """Chunks of about CHECK_LINES lines that never split an order, in order-id
+    order: the order-id ranges of two chunks never overlap, so one chunk's
+    log rows are never counted again by the next."""
+    ordered = sorted(
+        planned, key=lambda line: (order_of.get(line.line_id, 0), line.line_id)
+    )
+    chunk: list[PlannedLine] = []
+    for line in ordered:
+        order_id = order_of.get(line.line_id, 0)
+        if len(chunk) >= CHECK_LINES and order_of.get(chunk[-1].line_id, 0) != order_id:
+            yield chunk
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        yield chunk
 
 
 def check_plan(

@@ -83,6 +83,7 @@ def plan_revert(session: Session, run_id: str) -> Iterator[LineRelease]:
             released.order_id,
             released.warehouse_id,
             _already_reverted(released),
+            _released_again(released),
             Order.status,
             OrderLine.ordered,
             OrderLine.shipped,
@@ -111,6 +112,7 @@ def plan_revert(session: Session, run_id: str) -> Iterator[LineRelease]:
 def _classify(
     units: int,
     reverted: bool,
+    released_again: bool,
     status: str,
     ordered: int,
     shipped: int,
@@ -119,6 +121,8 @@ def _classify(
     """The same test as ``_revertible``, line by line, with the reason."""
     if reverted:
         return SKIPPED, "already reverted"
+    if released_again:
+        return DRIFTED, "released again since by a later run; revert that run"
     if status not in BACKORDER_STATUSES or ordered <= shipped:
         return DRIFTED, f"order is {status} now, no longer backordered"
     if committed:
@@ -187,6 +191,7 @@ def _revertible(
         released.units > 0,
         released.order_id.between(orders.first, orders.last),
         ~_already_reverted(released),
+        ~_released_again(released),
         Order.status.in_(BACKORDER_STATUSES),
         OrderLine.committed == 0,
         OrderLine.ordered - OrderLine.shipped >= released.units,
@@ -197,6 +202,14 @@ def _already_reverted(released: type[ReleaseLog]) -> ColumnElement[bool]:
     revert = aliased(ReleaseLog)
     return exists().where(
         revert.reverts == released.run_id, revert.line_id == released.line_id
+    )
+
+
+def _released_again(released: type[ReleaseLog]) -> ColumnElement[bool]:
+    """A later run released the line again: what it holds now is that run's."""
+    later = aliased(ReleaseLog)
+    return exists().where(
+        later.line_id == released.line_id, later.id > released.id, later.units > 0
     )
 
 

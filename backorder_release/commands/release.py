@@ -21,10 +21,11 @@ from wms.runtime import Runtime, pass_runtime
 
 from backorder_release.models import ReleaseLog, Trigger
 from backorder_release.plan import (
-    CHECK_LINES,
     PlannedLine,
     check_plan,
+    locate_lines,
     read_plan,
+    whole_orders,
     write_plan,
 )
 from backorder_release.release import (
@@ -227,12 +228,12 @@ def _follow_plan(
     runtime: Runtime, report: ReleaseReport, plan_path: Path, *, apply_: bool
 ) -> None:
     """Check (dry-run) or release a reviewed plan, a few thousand lines at a time."""
-    planned = sorted(read_plan(plan_path), key=lambda line: line.line_id)
+    planned = read_plan(plan_path)
+    order_of = runtime.read(partial(locate_lines, planned=planned))
     run_id = new_run_id() if apply_ else None
     report.start(run_id)
 
-    for start in range(0, len(planned), CHECK_LINES):
-        chunk = planned[start : start + CHECK_LINES]
+    for chunk in whole_orders(planned, order_of):
         if run_id is None:
             unchanged, drifted = runtime.read(partial(check_plan, planned=chunk))
             report.add(drifted)
