@@ -29,7 +29,11 @@ def neutralise(value: object) -> object:
 
 
 def write_csv(
-    path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, object]],
+    *,
+    protected: Iterable[Path] = (),
 ) -> None:
     """Write the rows to ``path`` atomically (see ``files.write_atomically``)."""
 
@@ -39,4 +43,4 @@ def write_csv(
         for row in rows:
             writer.writerow([neutralise(row[c]) for c in columns])
 
-    write_atomically(path, "CSV", write)
+    write_atomically(path, "CSV", write, protected=protected)

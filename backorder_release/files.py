@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -20,15 +20,27 @@ class ExportFailed(WmsError):
     """A file could not be written where the operator asked."""
 
 
-def write_atomically(path: Path, what: str, write: Callable[[TextIO], None]) -> None:
+def write_atomically(
+    path: Path,
+    what: str,
+    write: Callable[[TextIO], None],
+    *,
+    protected: Iterable[Path] = (),
+) -> None:
     """Call ``write`` with a UTF-8 text handle, then rename the result to ``path``.
 
     A symlink is followed (its target is replaced); anything else that is not
     a regular file (a device, a FIFO) is refused, and an existing file keeps
-    its permissions.  ``what`` names the file in errors ("CSV", "plan").
+    its permissions.  ``what`` names the file in errors ("CSV", "plan");
+    ``protected`` files (the SQLite database) are never replaced.
     """
     try:
         path, mode = _target(path, what)
+        if any(path == Path(os.path.realpath(p)) for p in protected):
+            raise ExportFailed(
+                f"cannot write {what} to {path}: it is the database; "
+                "choose another file name"
+            )
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )

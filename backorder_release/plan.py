@@ -70,6 +70,7 @@ def write_plan(
     actor: str,
     created_at: str,
     scope: dict[str, str | None],
+    protected: Iterable[Path] = (),
 ) -> dict[str, int]:
     """Write the planned lines to ``path`` atomically; return the plan's totals."""
     totals = {"lines": 0, "units": 0, "orders": 0}
@@ -94,7 +95,7 @@ def write_plan(
         totals["orders"] = len(orders)
         handle.write(f'\n], "totals": {json.dumps(totals)}}}\n')
 
-    write_atomically(path, "plan", write)
+    write_atomically(path, "plan", write, protected=protected)
     return totals
 
 

@@ -672,7 +672,9 @@ CASES = [
     case("plan-with-order", RELEASE, "--plan", "{tmp}/p.json", "--order", "O1"),
     case("plan-with-revert", RELEASE, "--plan", "{tmp}/p.json", "--revert", "abc"),
     case("revert-with-warehouse", RELEASE, "--revert", "abc", "--warehouse", "MAIN"),
-    case("revert-unknown-run", RELEASE, "--revert", "nope", "--apply"),
+    case("revert-unknown-run", RELEASE, "--revert", "abc123", "--apply"),
+    case("revert-malformed-run-id", RELEASE, "--revert", "nope;--", "--apply"),
+    case("release-batch-size-too-large", RELEASE, "--apply", "--batch-size", "9" * 20),
     # the activity feed
     case("activity-limit-negative", "activity", "--limit", "-1"),
     case("activity-limit-not-a-number", "activity", "--limit", "ten"),

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from wms.plugins import Plugins, make_plugin_manager
 
 from backorder_release import plan as plan_module
-from tests.conftest import Run
+from tests.conftest import Run, make_runner
 from tests.helpers import (
     AUDIT,
     RELEASE,
@@ -425,3 +426,25 @@ def test_revert_leaves_a_line_a_later_run_released_again(
     ]
     assert [r["status"] for r in new["lines"]] == ["reverted"]
     assert line_of(wms, "X", "A")["committed"] == 5
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "what"),
+    [(RELEASE, "--plan-out", "plan"), (AUDIT, "--csv", "CSV")],
+)
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_an_export_never_overwrites_the_sqlite_database(
+    tmp_path: Path, command: str, option: str, what: str, suffix: str
+) -> None:
+    database = tmp_path / "wms.db"
+    run = make_runner(f"sqlite:///{database}", Plugins(make_plugin_manager()))
+    build_backlog(run)
+    target = Path(f"{database}{suffix}")
+    before = database.read_bytes()
+
+    result = run(command, option, str(target), ok=False)
+
+    assert_one_line_error(result)
+    assert f"cannot write {what} to " in result.stderr
+    assert "it is the database" in result.stderr
+    assert database.read_bytes() == before

@@ -70,7 +70,7 @@ def audit_command(
         del report["lines"]
 
     if csv_path is not None:
-        write_csv(csv_path, COLUMNS, report["rows"])
+        write_csv(csv_path, COLUMNS, report["rows"], protected=runtime.database_files())
 
     if output_format == "json":
         echo_json(report)

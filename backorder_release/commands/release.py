@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -53,6 +54,9 @@ from backorder_release.revert import (
 from backorder_release.settings import release_enabled
 
 DEFAULT_BATCH_SIZE = 10_000
+MAX_BATCH_SIZE = 1_000_000
+RUN_ID = re.compile(r"[0-9a-f]{1,32}")
+"""Run ids are hexadecimal (--apply prints them; hooks write them too)."""
 
 
 @click.command("inventory:release-backorder-commitments")
@@ -82,7 +86,7 @@ DEFAULT_BATCH_SIZE = 10_000
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_BATCH_SIZE),
     default=DEFAULT_BATCH_SIZE,
     show_default=True,
     help="Orders per transaction with --apply.",
@@ -145,6 +149,11 @@ def _check_options(
             "--plan releases exactly the plan's lines: drop --order, --warehouse "
             "and --revert"
         )
+    if revert_run is not None and not RUN_ID.fullmatch(revert_run):
+        raise click.UsageError(
+            f"--revert takes a run id as --apply prints it (hexadecimal), "
+            f"not {revert_run!r}"
+        )
     if revert_run is not None and filtered:
         raise click.UsageError(
             "--revert undoes a whole run: drop --order and --warehouse"
@@ -170,6 +179,7 @@ def _dry_run(
             actor=runtime.actor,
             created_at=utcnow().isoformat(timespec="seconds"),
             scope=filters,
+            protected=runtime.database_files(),
         )
 
     totals = runtime.read(write, retry=False)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
+from sqlalchemy.engine import make_url
 
 from wms import schema
 from wms.activity import default_actor
@@ -51,6 +53,18 @@ class Runtime:
             )
             self._schema_checked = True
         return db
+
+    def database_files(self) -> list[Path]:
+        """The files a SQLite database lives in, which no export may overwrite."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or not url.database:
+            return []
+        main = Path(url.database)
+        return [
+            main,
+            main.with_name(main.name + "-wal"),
+            main.with_name(main.name + "-shm"),
+        ]
 
     def close(self) -> None:
         if "database" in self.__dict__:
