@@ -179,8 +179,12 @@ class OrderRange:
             params["planned"] = list(self.planned)
         return params
 
-    def statements(self) -> _Statements:
-        return _statements(self.warehouse_id is not None, self.planned is not None)
+    def statements(self, session: Session) -> _Statements:
+        return _statements(
+            self.warehouse_id is not None,
+            self.planned is not None,
+            locks_lines_in_insert(session),
+        )
 
 
 class _Statements(NamedTuple):
@@ -189,8 +193,21 @@ class _Statements(NamedTuple):
     log_insert: Insert
 
 
+def locks_lines_in_insert(session: Session) -> bool:
+    """Whether the logging INSERT ... SELECT locks the lines it reads itself.
+
+    PostgreSQL: with FOR UPDATE OF order_line, the lines only.  MariaDB has
+    no FOR UPDATE OF: a plain FOR UPDATE would also lock the warehouse and
+    product rows it joins, which every new order's foreign-key check needs;
+    there INSERT ... SELECT already reads its source rows with locking reads,
+    and the order locks keep other writers off these lines.  SQLite holds
+    the database's write lock.
+    """
+    return session.get_bind().dialect.name == "postgresql"
+
+
 @functools.cache
-def _statements(by_warehouse: bool, by_plan: bool) -> _Statements:
+def _statements(by_warehouse: bool, by_plan: bool, lock_lines: bool) -> _Statements:
     """The statements of a release, built once per shape of range.
 
     Built per call they cost more than running them: a lifecycle hook
@@ -211,7 +228,7 @@ def _statements(by_warehouse: bool, by_plan: bool) -> _Statements:
         .where(in_range, has_releasable_lines())
         .order_by(Order.id)
         .with_for_update(),
-        log_insert=_log_insert(releasable),
+        log_insert=_log_insert(releasable, lock_lines),
     )
 
 
@@ -247,7 +264,7 @@ def release_orders(
     ``locked_by_caller`` says the caller already holds the stock, order and
     line locks (a lifecycle hook runs inside the host's locked step).
     """
-    statements, params = orders.statements(), orders.params()
+    statements, params = orders.statements(session), orders.params()
     if not locked_by_caller and locks_rows(session):
         if not _lock(session, statements, params):
             return []
@@ -430,7 +447,7 @@ LOG_COLUMNS = [
 """The log columns a release fills, in the order its INSERT ... SELECT gives them."""
 
 
-def _log_insert(releasable: ColumnElement[bool]) -> Insert:
+def _log_insert(releasable: ColumnElement[bool], lock_lines: bool) -> Insert:
     """INSERT one log row per releasable line, copying its codes and units."""
     log_table = ReleaseLog.__table__
     source = (
@@ -451,8 +468,9 @@ def _log_insert(releasable: ColumnElement[bool]) -> Insert:
         .join(Warehouse, Warehouse.id == Order.warehouse_id)
         .join(Product, Product.id == OrderLine.product_id)
         .order_by(Order.id, OrderLine.id)
-        .with_for_update(of=OrderLine)
     )
+    if lock_lines:
+        source = source.with_for_update(of=OrderLine)
     return insert(log_table).from_select(LOG_COLUMNS, source)
 
 

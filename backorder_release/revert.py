@@ -42,6 +42,7 @@ from backorder_release.release import (
     LineRelease,
     OrderRange,
     Released,
+    locks_lines_in_insert,
     log_summary,
     move_stock_by_log,
     record_activity,
@@ -163,7 +164,14 @@ def revert_orders(
         return []
 
     inserted = session.execute(
-        _log_insert(released, revertible, reverted_run, run_id, actor)
+        _log_insert(
+            released,
+            revertible,
+            reverted_run,
+            run_id,
+            actor,
+            lock_lines=locks_lines_in_insert(session),
+        )
     )
     if not inserted.rowcount:
         return []
@@ -257,6 +265,8 @@ def _log_insert(
     reverted_run: str,
     run_id: str,
     actor: str,
+    *,
+    lock_lines: bool,
 ) -> Insert:
     """INSERT a revert row (negative units) per revertible line, locking the lines."""
     source = (
@@ -277,8 +287,9 @@ def _log_insert(
         )
         .where(revertible)
         .order_by(released.id)
-        .with_for_update(of=OrderLine)
     )
+    if lock_lines:
+        source = source.with_for_update(of=OrderLine)
     columns = [*LOG_COLUMNS, "reverts"]
     return insert(ReleaseLog.__table__).from_select(columns, source)
 

@@ -191,6 +191,13 @@ def adjust_committed_from(
     at most one row per stock row, given ``params``; the caller holds the
     stock rows' locks.
     """
+    if session.get_bind().dialect.name in ("mysql", "mariadb"):
+        # MariaDB runs UPDATE ... JOIN (derived table) as a probe of the
+        # derived table per stock row: stock rows times log rows, batch
+        # after batch.  Reading the deltas and updating by key is linear.
+        rows = session.execute(deltas, dict(params or {})).all()
+        adjust_committed_many(session, {(w, p): int(d) for w, p, d in rows})
+        return
     session.execute(_update_from(deltas), dict(params or {}))
 
 
