@@ -22,6 +22,11 @@ def as_json(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
+def release_json(run: Run, *args: str) -> dict[str, Any]:
+    """The release command's JSON report."""
+    return as_json(run(RELEASE, "--format", "json", *args))
+
+
 def stock_json(run: Run) -> list[dict[str, Any]]:
     """``wms stock show --format json``: every warehouse and SKU."""
     return as_json(run("stock", "show", "--format", "json"))

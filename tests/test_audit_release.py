@@ -21,6 +21,7 @@ from tests.helpers import (
     line_of,
     log_details,
     log_rows,
+    release_json,
     stock_json,
 )
 
@@ -60,10 +61,6 @@ def backlog(wms: Run, check: Callable[[], None]) -> Run:
 
 def audit_json(run: Run, *args: str) -> dict[str, Any]:
     return as_json(run(AUDIT, "--format", "json", *args))
-
-
-def release_json(run: Run, *args: str) -> dict[str, Any]:
-    return as_json(run(RELEASE, "--format", "json", *args))
 
 
 def committed_by_stock(run: Run) -> dict[tuple[str, str], int]:

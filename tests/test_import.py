@@ -20,12 +20,12 @@ from tests.catalogue import assert_documented_error
 from tests.conftest import Run
 from tests.helpers import (
     AUDIT,
-    RELEASE,
     as_json,
     assert_one_line_error,
     levels,
     log_rows,
     order_json,
+    release_json,
     stock_json,
 )
 
@@ -83,10 +83,6 @@ def stock_table(run: Run) -> dict[tuple[str, str], dict[str, int]]:
 
 def audit_json(run: Run, *args: str) -> dict[str, Any]:
     return as_json(run(AUDIT, "--format", "json", *args))
-
-
-def release_json(run: Run, *args: str) -> dict[str, Any]:
-    return as_json(run(RELEASE, "--format", "json", *args))
 
 
 def lines_of(run: Run, number: str) -> list[tuple[str, int, int, int]]:

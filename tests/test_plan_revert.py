@@ -19,6 +19,7 @@ from tests.helpers import (
     assert_one_line_error,
     line_of,
     log_details,
+    release_json,
     stock_json,
 )
 from tests.test_audit_release import build_backlog
@@ -31,10 +32,6 @@ def backlog(wms: Run, check: Callable[[], None]) -> Run:
     build_backlog(wms)
     check()
     return wms
-
-
-def release_json(run: Run, *args: str) -> dict[str, Any]:
-    return as_json(run(RELEASE, "--format", "json", *args))
 
 
 def statuses(report: dict[str, Any]) -> list[tuple[str, str, int, str, str]]:
