@@ -40,7 +40,7 @@ from sqlalchemy.sql.dml import Insert
 from wms import activity
 from wms.db import locks_rows
 from wms.models import Order, OrderLine, Product, Warehouse, utcnow
-from wms.stock import adjust_committed_from, lock_stock_rows
+from wms.stock import adjust_committed_from, lock_stock_rows, lock_stock_rows_of
 
 from backorder_release.backorders import (
     backordered_lines,
@@ -423,10 +423,16 @@ def _lock(session: Session, statements: _Statements, params: dict[str, Any]) -> 
 
     The lines are locked by the INSERT that logs them.
     """
-    keys = {tuple(key) for key in session.execute(statements.stock_keys, params)}
-    if not keys:
-        return False
-    lock_stock_rows(session, keys)
+    if locks_lines_in_insert(session):
+        # PostgreSQL locks the stock rows in one statement, joined to the
+        # keys, without reading thousands of keys into Python first.
+        if not lock_stock_rows_of(session, statements.stock_keys, params):
+            return False
+    else:
+        keys = {tuple(key) for key in session.execute(statements.stock_keys, params)}
+        if not keys:
+            return False
+        lock_stock_rows(session, keys)
     session.execute(statements.lock_orders, params).all()
     return True
 

@@ -154,6 +154,35 @@ def lock_stock_rows(session: Session, keys: Iterable[StockKey]) -> None:
         ).all()
 
 
+def lock_stock_rows_of(
+    session: Session, keys: Select[Any], params: Mapping[str, Any]
+) -> int:
+    """Lock the stock rows a query names, in the fixed order, in one statement.
+
+    ``keys`` yields ``warehouse_id`` and ``product_id`` columns.  PostgreSQL
+    only: it locks the rows of ``stock`` alone (FOR UPDATE OF), in the
+    sorted order.  MariaDB has no FOR UPDATE OF and would lock the rows the
+    query reads too; use ``lock_stock_rows`` with the keys there.  Returns
+    how many rows were locked.
+    """
+    return len(session.execute(_lock_rows_of(keys), dict(params)).all())
+
+
+@functools.lru_cache(maxsize=32)
+def _lock_rows_of(keys: Select[Any]) -> Select[Any]:
+    source = keys.subquery()
+    return (
+        select(Stock.id)
+        .join(
+            source,
+            (Stock.warehouse_id == source.c.warehouse_id)
+            & (Stock.product_id == source.c.product_id),
+        )
+        .order_by(Stock.warehouse_id, Stock.product_id)
+        .with_for_update(of=Stock)
+    )
+
+
 def adjust(
     session: Session, key: StockKey, *, on_hand: int = 0, committed: int = 0
 ) -> None:
