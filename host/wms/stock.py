@@ -227,12 +227,17 @@ def adjust_committed_from(
         rows = session.execute(deltas, dict(params or {})).all()
         adjust_committed_many(session, {(w, p): int(d) for w, p, d in rows})
         return
-    session.execute(_update_from(deltas), dict(params or {}))
+    session.execute(committed_update_from(deltas), dict(params or {}))
 
 
 @functools.lru_cache(maxsize=32)
-def _update_from(deltas: Select[Any]) -> Update:
-    """Built once per query: building it cost more than a hook's whole release."""
+def committed_update_from(deltas: Select[Any]) -> Update:
+    """The UPDATE that ``adjust_committed_from`` runs, for use inside a statement.
+
+    PostgreSQL can run it as a data-modifying WITH clause of a larger
+    statement; the caller holds the stock rows' locks.  Built once per
+    query: building it cost more than a hook's whole release.
+    """
     source = deltas.subquery()
     return (
         update(Stock)
