@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,33 +28,42 @@ COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    level: StockLevel
+class AuditRow(NamedTuple):
+    """One warehouse and product: what its releasable lines hold.
+
+    A named tuple, computed once: an audit builds one per stock row, some
+    20,000 at a time.
+    """
+
+    warehouse: str
+    sku: str
+    on_hand: int
+    committed: int
+    available: int
     releasable: int
+    available_after: int
     orders: int
-
-    @property
-    def available_after(self) -> int:
-        return self.level.available + self.releasable
-
-    @property
-    def flag(self) -> str:
-        """Releasing would make units sellable at once: count these shelves first."""
-        return WOULD_MAKE_AVAILABLE if self.available_after > 0 else ""
+    flag: str
+    """WOULD_MAKE_AVAILABLE: releasing would make units sellable at once, so
+    these shelves are worth counting first."""
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "warehouse": self.level.warehouse,
-            "sku": self.level.sku,
-            "on_hand": self.level.on_hand,
-            "committed": self.level.committed,
-            "available": self.level.available,
-            "releasable": self.releasable,
-            "available_after": self.available_after,
-            "orders": self.orders,
-            "flag": self.flag,
-        }
+        return dict(zip(COLUMNS, self, strict=True))
+
+
+def audit_row(level: StockLevel, releasable: int, orders: int) -> AuditRow:
+    available_after = level.available + releasable
+    return AuditRow(
+        level.warehouse,
+        level.sku,
+        level.on_hand,
+        level.committed,
+        level.available,
+        releasable,
+        available_after,
+        orders,
+        WOULD_MAKE_AVAILABLE if available_after > 0 else "",
+    )
 
 
 def audit(
@@ -93,7 +103,7 @@ def audit(
     # for each of some 20,000 warehouse/SKU rows.
     rows = session.connection().execute(stmt)
     return [
-        AuditRow(StockLevel(code, sku, on_hand, committed), int(releasable), orders)
+        audit_row(StockLevel(code, sku, on_hand, committed), int(releasable), orders)
         for code, sku, on_hand, committed, releasable, orders in rows
     ]
 
