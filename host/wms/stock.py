@@ -165,7 +165,7 @@ def lock_stock_rows_of(
     query reads too; use ``lock_stock_rows`` with the keys there.  Returns
     how many rows were locked.
     """
-    return len(session.execute(_lock_rows_of(keys), dict(params)).all())
+    return len(session.connection().execute(_lock_rows_of(keys), dict(params)).all())
 
 
 @functools.lru_cache(maxsize=32)
@@ -224,10 +224,10 @@ def adjust_committed_from(
         # MariaDB runs UPDATE ... JOIN (derived table) as a probe of the
         # derived table per stock row: stock rows times log rows, batch
         # after batch.  Reading the deltas and updating by key is linear.
-        rows = session.execute(deltas, dict(params or {})).all()
+        rows = session.connection().execute(deltas, dict(params or {})).all()
         adjust_committed_many(session, {(w, p): int(d) for w, p, d in rows})
         return
-    session.execute(committed_update_from(deltas), dict(params or {}))
+    session.connection().execute(committed_update_from(deltas), dict(params or {}))
 
 
 @functools.lru_cache(maxsize=32)
