@@ -52,6 +52,7 @@ from backorder_release.backorders import (
     has_releasable_lines,
     is_releasable_line,
 )
+from backorder_release.json_text import json_object_text
 from backorder_release.models import ReleaseLog, Trigger
 
 log = logging.getLogger(__name__)
@@ -387,6 +388,15 @@ def released_lines(
     yield from map(LineRelease._make, stream(session, stmt, _run_range(run_id, orders)))
 
 
+def released_json(
+    session: Session, run_id: str, orders: OrderRange, *, status: str = RELEASED
+) -> Iterator[str]:
+    """The lines ``released_lines`` gives, each as the report's JSON object,
+    written by the database."""
+    params = _run_range(run_id, orders)
+    yield from (text for (text,) in stream(session, _run_json(status), params))
+
+
 def stream(
     session: Session, stmt: Select[Any], params: dict[str, object] | None = None
 ) -> Iterator[Row[Any]]:
@@ -470,13 +480,23 @@ def _run_lines(status: str) -> Select[Any]:
             ReleaseLog.order_number,
             ReleaseLog.warehouse_code,
             ReleaseLog.sku,
-            func.abs(ReleaseLog.units),
+            func.abs(ReleaseLog.units, type_=Integer),
             literal(status, String),
             literal("", String),
             ReleaseLog.line_id,
             ReleaseLog.order_id,
             ReleaseLog.warehouse_id,
         )
+        .where(*_RUN_ROWS)
+        .order_by(ReleaseLog.id)
+    )
+
+
+@functools.cache
+def _run_json(status: str) -> Select[tuple[str]]:
+    reported = _run_lines(status).selected_columns[: len(REPORT_COLUMNS)]
+    return (
+        select(json_object_text(list(zip(REPORT_COLUMNS, reported, strict=True))))
         .where(*_RUN_ROWS)
         .order_by(ReleaseLog.id)
     )

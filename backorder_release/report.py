@@ -71,11 +71,27 @@ class ReleaseReport:
         status: str = RELEASED,
     ) -> None:
         """Count a batch from its summaries; show the lines read back from the log."""
+        self._count_released(released, status)
+        self._show(lines, count=False)
+
+    def add_released_json(
+        self, released: Iterable[Released], objects: Iterable[str], *, status: str
+    ) -> None:
+        """``add_released`` for JSON, with the objects the database wrote."""
+        self._count_released(released, status)
+        chunk: list[str] = []
+        for text in objects:
+            chunk.append(text)
+            if len(chunk) == CHUNK_LINES:
+                self._write_json(chunk)
+                chunk = []
+        self._write_json(chunk)
+
+    def _count_released(self, released: Iterable[Released], status: str) -> None:
         for summary in released:
             self._lines[status] += summary.lines
             self._units[status] += abs(summary.units)
             self._orders_counted[status] += summary.orders
-        self._show(lines, count=False)
 
     def room(self) -> int | None:
         """How many more lines would be shown: None for all of them."""
@@ -101,13 +117,18 @@ class ReleaseReport:
                 self._count(line)
 
         if self.output_format == "json":
-            separator = "\n  " if self._first else ",\n  "
-            click.echo(separator + ",\n  ".join(_json_lines(chunk)), nl=False)
-            self._first = False
+            self._write_json(_json_lines(chunk))
             return
         room = max(self.limit - len(self.shown), 0) if self.limit else len(chunk)
         self.shown.extend(line.as_dict() for line in chunk[:room])
         self.hidden += len(chunk[room:])
+
+    def _write_json(self, objects: list[str]) -> None:
+        if not objects:
+            return
+        separator = "\n  " if self._first else ",\n  "
+        click.echo(separator + ",\n  ".join(objects), nl=False)
+        self._first = False
 
     def totals(self) -> dict[str, dict[str, int]]:
         return {

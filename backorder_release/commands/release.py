@@ -42,6 +42,7 @@ from backorder_release.release import (
     plan_release,
     releasable_order_ids,
     release_orders,
+    released_json,
     released_lines,
 )
 from backorder_release.report import ReleaseReport
@@ -411,12 +412,20 @@ def _report_batch(
     status: str = RELEASED,
 ) -> None:
     """Count a committed batch and show its lines, read back from the log."""
+    assert report.run_id is not None
+    run_id = report.run_id
+    if report.output_format == "json" and released:
+        runtime.read(
+            lambda s: report.add_released_json(
+                released, released_json(s, run_id, orders, status=status), status=status
+            ),
+            retry=False,
+        )
+        return
     room = report.room()
     if room == 0 or not released:
         report.add_released(released, [], status=status)
         return
-    assert report.run_id is not None
-    run_id = report.run_id
     runtime.read(
         lambda s: report.add_released(
             released,
