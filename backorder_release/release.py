@@ -388,6 +388,25 @@ def released_lines(
     yield from map(LineRelease._make, stream(session, stmt, _run_range(run_id, orders)))
 
 
+class RunTotals(NamedTuple):
+    """What a run's log rows add up to; units are negative for a revert."""
+
+    lines: int
+    units: int
+    orders: int
+
+
+def run_totals(session: Session, run_id: str) -> RunTotals:
+    lines, units, orders = session.execute(
+        select(
+            func.count(),
+            cast(func.coalesce(func.sum(ReleaseLog.units), 0), Integer),
+            func.count(ReleaseLog.order_id.distinct()),
+        ).where(ReleaseLog.run_id == run_id)
+    ).one()
+    return RunTotals(lines, units, orders)
+
+
 def released_json(
     session: Session, run_id: str, orders: OrderRange, *, status: str = RELEASED
 ) -> Iterator[str]:
@@ -544,17 +563,22 @@ LOG_COLUMNS = [
 
 def _log_insert(releasable: ColumnElement[bool]) -> Insert:
     """INSERT one log row per releasable line, copying its codes and units."""
-    copied = (
-        Order.warehouse_id,
-        Warehouse.code,
-        Order.id,
-        Order.number,
-        OrderLine.id,
-        Product.sku,
-        OrderLine.committed,
-    )
-    source = _releasable_rows(releasable, *_log_values(*copied))
+    source = _releasable_rows(releasable, *_log_values(*_copied()))
     return insert(ReleaseLog.__table__).from_select(LOG_COLUMNS, source)
+
+
+def _copied() -> list[Any]:
+    """What a log row copies from its line, order, warehouse and product,
+    in LOG_COLUMNS order, named as there."""
+    return [
+        Order.warehouse_id,
+        Warehouse.code.label("warehouse_code"),
+        Order.id.label("order_id"),
+        Order.number.label("order_number"),
+        OrderLine.id.label("line_id"),
+        Product.sku,
+        OrderLine.committed.label("units"),
+    ]
 
 
 def _releasable_rows(releasable: ColumnElement[bool], *columns: Any) -> Select[Any]:
@@ -588,24 +612,17 @@ def _release_statement(releasable: ColumnElement[bool]) -> Select[Any]:
     returns the per-warehouse summary.  PostgreSQL runs every clause to
     completion even where the query does not read it.
     """
+    copied = _copied()
     rows = (
-        _releasable_rows(
-            releasable,
-            Order.warehouse_id,
-            Warehouse.code.label("warehouse_code"),
-            Order.id.label("order_id"),
-            Order.number.label("order_number"),
-            OrderLine.id.label("line_id"),
-            Product.sku,
-            OrderLine.committed.label("units"),
-            OrderLine.product_id,
-        )
+        _releasable_rows(releasable, *copied, OrderLine.product_id)
         .with_for_update(of=[Order, OrderLine])
         .cte("releasable")
     )
     logged = (
         insert(ReleaseLog.__table__)
-        .from_select(LOG_COLUMNS, select(*_log_values(*list(rows.c)[:7])))
+        .from_select(
+            LOG_COLUMNS, select(*_log_values(*(rows.c[c.key] for c in copied)))
+        )
         .cte("logged")
     )
     zeroed = (

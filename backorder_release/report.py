@@ -24,6 +24,7 @@ from backorder_release.release import (
     SKIPPED,
     LineRelease,
     Released,
+    RunTotals,
 )
 
 STATUSES = (PLANNED, RELEASED, REVERTED, SKIPPED, DRIFTED)
@@ -185,6 +186,24 @@ class ReleaseReport:
             )
         else:
             click.echo("nothing to release; the setting can be switched on")
+
+
+def stopped_note(run_id: str, totals: RunTotals) -> str:
+    """What a run stopped half-way had committed, and what to do about it."""
+    done = (
+        f"{_units(abs(totals.units))} on {_plural(totals.lines, 'line')} of "
+        f"{_plural(totals.orders, 'order')}"
+    )
+    if totals.units < 0:
+        return (
+            f"stopped: run {run_id} had already re-committed {done}; they stay "
+            "re-committed. next: run the same --revert again to finish"
+        )
+    return (
+        f"stopped: run {run_id} had already released {done}; they stay released. "
+        "next: run the same command again to release the rest, or re-commit "
+        f"them with --revert {run_id} --apply"
+    )
 
 
 def _plural(count: int, noun: str) -> str:

@@ -4,6 +4,9 @@ A backlog of thousands of backordered lines is loaded with ``wms import``;
 ``wms ... --apply`` (the real console script) is started and killed with
 SIGKILL at random moments, again and again, then run to the end.  The final
 state must equal the state one uninterrupted run produces.
+
+A run stopped in a way it can see (Ctrl-C, a database error) also says on
+stderr what it had committed, with its run id.
 """
 
 from __future__ import annotations
@@ -17,12 +20,17 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from wms.models import Order, OrderLine, Stock
 
+from backorder_release.commands import release as release_command
 from backorder_release.models import ReleaseLog
 from tests import databases, invariants
 from tests.conftest import Run
+from tests.helpers import RELEASE, log_details, release_json
+from tests.test_audit_release import build_backlog
 
 ORDERS = 3000
 KILLS = 20
@@ -162,4 +170,137 @@ def test_sigkill_during_apply_then_rerun_equals_one_clean_run(
     assert lines == expected_lines
     assert stock == expected_stock
     assert sorted(log) == sorted(expected_released.items())
+    invariants.check(db_url)
+
+
+# --- a run that sees itself stopped ---------------------------------------------
+
+
+def stop_on_call(
+    monkeypatch: pytest.MonkeyPatch, name: str, call: int, error: BaseException
+) -> None:
+    """Make the command's ``name`` raise ``error`` on its ``call``-th call."""
+    real = getattr(release_command, name)
+    calls = 0
+
+    def stopping(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == call:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(release_command, name, stopping)
+
+
+def lost_database() -> OperationalError:
+    return OperationalError(
+        "UPDATE stock", {}, Exception("server closed the connection")
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "last_lines"),
+    [
+        # Click ends the ^C line on the terminal before it says "Aborted.".
+        (KeyboardInterrupt(), ["", "Aborted."]),
+        (
+            lost_database(),
+            [
+                "Error: cannot use the database: server closed the connection; "
+                "check --database-url and that the server is running"
+            ],
+        ),
+    ],
+)
+def test_a_stopped_apply_says_what_it_released_and_its_run_id(
+    wms: Run,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    last_lines: list[str],
+) -> None:
+    build_backlog(wms)
+    stop_on_call(monkeypatch, "release_orders", 2, error)
+
+    result = wms(RELEASE, "--apply", "--batch-size", "1", ok=False)
+
+    released = log_details(db_url)
+    run_id = released[0]["run_id"]
+    assert [(d["order_number"], d["units"]) for d in released] == [("O1", 3)]
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"stopped: run {run_id} had already released 3 units on 1 line of 1 order; "
+        "they stay released. next: run the same command again to release the "
+        f"rest, or re-commit them with --revert {run_id} --apply",
+        *last_lines,
+    ]
+
+
+def test_a_stopped_revert_says_what_it_re_committed(
+    wms: Run, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_backlog(wms)
+    run_id = release_json(wms, "--apply")["run_id"]
+    stop_on_call(monkeypatch, "revert_orders", 3, KeyboardInterrupt())
+
+    result = wms(RELEASE, "--revert", run_id, "--apply", "--batch-size", "1", ok=False)
+
+    reverts = [d for d in log_details(db_url) if d["trigger"] == "revert"]
+    assert [(d["order_number"], d["units"]) for d in reverts] == [
+        ("O1", -3),
+        ("O2", -2),
+        ("O2", -4),
+    ]
+    revert_id = reverts[0]["run_id"]
+    assert result.stderr.splitlines() == [
+        f"stopped: run {revert_id} had already re-committed 9 units on 3 lines of "
+        "2 orders; they stay re-committed. next: run the same --revert again to "
+        "finish",
+        "",
+        "Aborted.",
+    ]
+
+
+def test_a_dry_run_or_a_run_that_committed_nothing_adds_no_note(
+    wms: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_backlog(wms)
+    stop_on_call(monkeypatch, "release_orders", 1, KeyboardInterrupt())
+    applied = wms(RELEASE, "--apply", ok=False)
+    stop_on_call(monkeypatch, "plan_release", 1, KeyboardInterrupt())
+    dry_run = wms(RELEASE, ok=False)
+
+    assert applied.stderr.splitlines() == ["", "Aborted."]
+    assert dry_run.stderr.splitlines() == ["", "Aborted."]
+
+
+def test_ctrl_c_during_a_real_apply_names_the_run_and_what_it_released(
+    wms: Run, db_url: str, tmp_path: Path
+) -> None:
+    write_backlog(tmp_path / "backlog", random.Random(4))
+    wms("import", str(tmp_path / "backlog"))
+    process = subprocess.Popen(
+        [WMS, "--database-url", db_url, *APPLY],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while process.poll() is None and released_count(db_url) < 50:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate()
+
+    assert process.returncode == 1, stderr
+    log = log_details(db_url)
+    assert log, "the run finished before it could be interrupted"
+    run_id = log[0]["run_id"]
+    units = sum(d["units"] for d in log)
+    orders = len({d["order_number"] for d in log})
+    note, _, aborted = stderr.splitlines()[-3:]
+    assert note.startswith(
+        f"stopped: run {run_id} had already released {units} units on "
+        f"{len(log)} lines of {orders} orders; they stay released."
+    )
+    assert aborted == "Aborted."
     invariants.check(db_url)

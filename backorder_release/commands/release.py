@@ -44,8 +44,9 @@ from backorder_release.release import (
     release_orders,
     released_json,
     released_lines,
+    run_totals,
 )
-from backorder_release.report import ReleaseReport
+from backorder_release.report import ReleaseReport, stopped_note
 from backorder_release.revert import (
     check_revertible,
     plan_revert,
@@ -117,18 +118,47 @@ def release_command(
     )
     report = ReleaseReport(output_format=output_format, applied=apply_, limit=limit)
 
-    if revert_run is not None:
-        _revert(runtime, report, revert_run, apply_=apply_, batch_size=batch_size)
-    elif plan_path is not None:
-        _follow_plan(runtime, report, plan_path, apply_=apply_)
-    elif apply_:
-        scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
-        _apply(runtime, report, scope, batch_size)
-    else:
-        scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
-        filters = {"warehouse": warehouse_code, "order": order_number}
-        _dry_run(runtime, report, scope, plan_out, filters)
+    with _told_if_stopped(runtime, report):
+        if revert_run is not None:
+            _revert(runtime, report, revert_run, apply_=apply_, batch_size=batch_size)
+        elif plan_path is not None:
+            _follow_plan(runtime, report, plan_path, apply_=apply_)
+        elif apply_:
+            scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
+            _apply(runtime, report, scope, batch_size)
+        else:
+            scope = runtime.read(lambda s: _scope(s, warehouse_code, order_number))
+            filters = {"warehouse": warehouse_code, "order": order_number}
+            _dry_run(runtime, report, scope, plan_out, filters)
     report.finish(runtime.actor)
+
+
+@contextmanager
+def _told_if_stopped(runtime: Runtime, report: ReleaseReport) -> Iterator[None]:
+    """A run stopped half-way (Ctrl-C, a lost database) says what it committed.
+
+    Its committed batches stay; the operator needs the run id to find them,
+    finish them, or revert them.  The log is asked, not the report: a batch
+    can commit just before the interruption reaches the report.
+    """
+    try:
+        yield
+    except BaseException:
+        run_id = report.run_id
+        if run_id is not None:
+            try:
+                totals = runtime.read(partial(run_totals, run_id=run_id), retry=False)
+            except Exception:
+                totals = None
+            if totals is None:
+                click.echo(
+                    f"stopped: the database could not say what run {run_id} "
+                    f"committed. next: once it answers, --revert {run_id} lists it",
+                    err=True,
+                )
+            elif totals.lines:
+                click.echo(stopped_note(run_id, totals), err=True)
+        raise
 
 
 def _check_options(
