@@ -23,7 +23,8 @@ from wms.models import Order, OrderLine, Product, Warehouse
 
 from backorder_release.backorders import BACKORDER_STATUSES
 from backorder_release.files import write_atomically
-from backorder_release.release import DRIFTED, SKIPPED, LineRelease
+from backorder_release.release import DRIFTED, SHIPPED_IN_FULL, SKIPPED, LineRelease
+from backorder_release.wording import plural
 
 PLAN_FORMAT = "backorder-release-plan"
 PLAN_VERSION = 1
@@ -252,12 +253,16 @@ def _drift(line: PlannedLine, row: Row[Any] | None) -> str:
             f"line {line.line_id} is order {row.order} / {row.warehouse} / "
             f"{row.sku} here: was the plan made on another database?"
         )
-    if row.status not in BACKORDER_STATUSES or row.ordered <= row.shipped:
+    if row.status not in BACKORDER_STATUSES:
         return f"order is {row.status} now, no longer backordered"
+    if row.ordered <= row.shipped:
+        return SHIPPED_IN_FULL
     if row.committed == 0:
         return ALREADY_RELEASED
     if row.committed != line.units:
-        return f"holds {row.committed} committed units now, {line.units} planned"
+        return (
+            f"holds {plural(row.committed, 'committed unit')} now, {line.units} planned"
+        )
     return ""
 
 

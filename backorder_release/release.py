@@ -54,6 +54,7 @@ from backorder_release.backorders import (
 )
 from backorder_release.json_text import json_object_text
 from backorder_release.models import ReleaseLog, Trigger
+from backorder_release.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ SKIPPED = "skipped"
 DRIFTED = "drifted"
 """A line of a reviewed plan, or of a run to revert, that changed since."""
 REVERTED = "reverted"
+
+SHIPPED_IN_FULL = "shipped in full since: nothing outstanding"
+"""Why a planned or released line drifted although its order is still open."""
 
 
 class LineRelease(NamedTuple):
@@ -675,8 +679,8 @@ def record_activity(
         entries.append(
             {
                 "kind": kind,
-                "message": f"{verb} {abs(summary.units)} committed units of {what} "
-                f"({note})",
+                "message": f"{verb} {plural(abs(summary.units), 'committed unit')} "
+                f"of {what} ({note})",
                 "warehouse_id": summary.warehouse_id,
                 "order_id": order_id,
             }

@@ -26,6 +26,7 @@ from backorder_release.release import (
     Released,
     RunTotals,
 )
+from backorder_release.wording import plural
 
 STATUSES = (PLANNED, RELEASED, REVERTED, SKIPPED, DRIFTED)
 CHUNK_LINES = 1000
@@ -71,9 +72,15 @@ class ReleaseReport:
         *,
         status: str = RELEASED,
     ) -> None:
-        """Count a batch from its summaries; show the lines read back from the log."""
+        """Count a batch from its summaries; show the lines read back from the log.
+
+        The table reads back only the lines it has room for; the rest of
+        the batch's lines count as hidden.
+        """
+        released = list(released)
         self._count_released(released, status)
-        self._show(lines, count=False)
+        passed = self._show(lines, count=False)
+        self.hidden += sum(summary.lines for summary in released) - passed
 
     def add_released_json(
         self, released: Iterable[Released], objects: Iterable[str], *, status: str
@@ -100,14 +107,18 @@ class ReleaseReport:
             return None
         return max(self.limit - len(self.shown), 0)
 
-    def _show(self, lines: Iterable[LineRelease], *, count: bool) -> None:
+    def _show(self, lines: Iterable[LineRelease], *, count: bool) -> int:
+        """Show (or hide, past the limit) the lines; how many there were."""
+        passed = 0
         chunk: list[LineRelease] = []
         for line in lines:
             chunk.append(line)
             if len(chunk) == CHUNK_LINES:
                 self._show_chunk(chunk, count=count)
+                passed += len(chunk)
                 chunk = []
         self._show_chunk(chunk, count=count)
+        return passed + len(chunk)
 
     def _show_chunk(self, chunk: list[LineRelease], *, count: bool) -> None:
         """Count and show lines many at a time: a million lines cost seconds."""
@@ -165,14 +176,17 @@ class ReleaseReport:
         for status, total in self.totals().items():
             if total["lines"]:
                 click.echo(
-                    f"{status}: {_units(total['units'])} on "
-                    f"{_plural(total['lines'], 'line')} of "
-                    f"{_plural(total['orders'], 'order')}"
+                    f"{status}: {plural(total['units'], 'unit')} on "
+                    f"{plural(total['lines'], 'line')} of "
+                    f"{plural(total['orders'], 'order')}"
                 )
         if self.applied and (self._lines[RELEASED] or self._lines[REVERTED]):
             click.echo(f"run {self.run_id} by {actor}")
         elif self.applied:
-            click.echo(f"run {self.run_id} by {actor} changed nothing, logged nothing")
+            click.echo(
+                f"changed nothing and logged nothing (by {actor}): "
+                "there is no run to revert"
+            )
         if self.next_step:
             click.echo(self.next_step)
         elif self.applied:
@@ -191,8 +205,8 @@ class ReleaseReport:
 def stopped_note(run_id: str, totals: RunTotals) -> str:
     """What a run stopped half-way had committed, and what to do about it."""
     done = (
-        f"{_units(abs(totals.units))} on {_plural(totals.lines, 'line')} of "
-        f"{_plural(totals.orders, 'order')}"
+        f"{plural(abs(totals.units), 'unit')} on {plural(totals.lines, 'line')} of "
+        f"{plural(totals.orders, 'order')}"
     )
     if totals.units < 0:
         return (
@@ -204,14 +218,6 @@ def stopped_note(run_id: str, totals: RunTotals) -> str:
         "next: run the same command again to release the rest, or re-commit "
         f"them with --revert {run_id} --apply"
     )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _units(count: int) -> str:
-    return _plural(count, "unit")
 
 
 _STATUS_STYLES: dict[str, dict[str, Any]] = {

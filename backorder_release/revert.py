@@ -38,6 +38,7 @@ from backorder_release.models import ReleaseLog, Trigger
 from backorder_release.release import (
     LOG_COLUMNS,
     PLANNED,
+    SHIPPED_IN_FULL,
     SKIPPED,
     LineRelease,
     OrderRange,
@@ -48,6 +49,7 @@ from backorder_release.release import (
     record_activity,
     stream,
 )
+from backorder_release.wording import plural
 
 DRIFTED = "drifted"
 
@@ -124,12 +126,14 @@ def _classify(
         return SKIPPED, "already reverted"
     if released_again:
         return DRIFTED, "released again since by a later run; revert that run"
-    if status not in BACKORDER_STATUSES or ordered <= shipped:
+    if status not in BACKORDER_STATUSES:
         return DRIFTED, f"order is {status} now, no longer backordered"
+    if ordered <= shipped:
+        return DRIFTED, SHIPPED_IN_FULL
     if committed:
-        return DRIFTED, f"holds {committed} committed units again"
+        return DRIFTED, f"holds {plural(committed, 'committed unit')} again"
     if ordered - shipped < units:
-        return DRIFTED, f"only {ordered - shipped} units outstanding now"
+        return DRIFTED, f"only {plural(ordered - shipped, 'unit')} outstanding now"
     return PLANNED, ""
 
 

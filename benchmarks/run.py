@@ -167,9 +167,19 @@ def summary(backend: str, scale: int, r: dict[str, dict[str, object]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scales", default="10000,100000")
-    parser.add_argument("--backends", default="sqlite")
+    parser = argparse.ArgumentParser(
+        description="Time the audit, dry-run, apply and hooks against hand-written SQL."
+    )
+    parser.add_argument(
+        "--scales",
+        default="10000,100000",
+        help="order lines to generate, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--backends",
+        default="sqlite",
+        help="sqlite, postgresql or both, comma-separated (default: %(default)s)",
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per timing; the median is kept"
     )
@@ -179,6 +189,8 @@ def main() -> None:
             "WMS_BENCH_POSTGRESQL_URL",
             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         ),
+        help="the PostgreSQL server to copy template databases on; its database "
+        "part is ignored (default: $WMS_BENCH_POSTGRESQL_URL or %(default)s)",
     )
     options = parser.parse_args()
     WORK.mkdir(exist_ok=True)

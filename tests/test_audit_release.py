@@ -592,6 +592,19 @@ def test_apply_writes_one_activity_summary_per_warehouse(backlog: Run) -> None:
     ]
 
 
+def test_one_released_unit_is_worded_as_one(wms: Run) -> None:
+    wms("warehouse", "add", "MAIN")
+    wms("product", "add", "A")
+    wms("order", "place", "O1", "--warehouse", "MAIN", "--line", "A=1")
+    wms("order", "pick", "O1")
+
+    release_json(wms, "--apply")
+
+    assert released_activity(wms) == [
+        ("MAIN", "O1", "released 1 committed unit of backordered order O1")
+    ]
+
+
 def test_apply_one_order_per_batch_names_each_order(backlog: Run) -> None:
     release_json(backlog, "--apply", "--batch-size", "1")
 
@@ -669,8 +682,28 @@ def test_apply_that_changes_nothing_offers_no_run_to_revert(backlog: Run) -> Non
 
     lines = backlog(RELEASE, "--apply").stdout.splitlines()
 
-    assert lines[-2].startswith("run ")
-    assert lines[-2].endswith("by tester changed nothing, logged nothing")
+    assert lines[-2] == (
+        "changed nothing and logged nothing (by tester): there is no run to revert"
+    )
+
+
+@pytest.mark.parametrize("batch_size", ["1", "10000"])
+def test_apply_table_says_how_many_lines_it_did_not_show(
+    backlog: Run, batch_size: str
+) -> None:
+    backlog(RELEASE, "--apply", "--order", "O1")
+
+    lines = backlog(
+        RELEASE, "--apply", "--limit", "2", "--batch-size", batch_size
+    ).stdout.splitlines()
+
+    rows = [line.split() for line in lines[2:4]]
+    assert [(row[0], row[4]) for row in rows] == [("O1", "skipped"), ("O2", "released")]
+    assert lines[4] == "... and 2 more lines (--limit 0 shows all)"
+    assert lines[6:8] == [
+        "released: 12 units on 3 lines of 2 orders",
+        "skipped: 0 units on 1 line of 1 order",
+    ]
 
 
 def test_apply_with_the_setting_already_on_says_so(backlog: Run) -> None:

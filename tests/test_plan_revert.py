@@ -362,7 +362,7 @@ def test_revert_leaves_a_line_shipped_since(
         (r["order"], r["status"], r["reason"])
         for r in report["lines"]
         if r["order"] == "O4"
-    ] == [("O4", "drifted", "only 1 units outstanding now")]
+    ] == [("O4", "drifted", "only 1 unit outstanding now")]
     assert report["totals"]["reverted"]["lines"] == 3
     assert line_of(backlog, "O4", "A")["committed"] == 0
 
@@ -445,3 +445,81 @@ def test_an_export_never_overwrites_the_sqlite_database(
     assert f"cannot write {what} to " in result.stderr
     assert "it is the database" in result.stderr
     assert database.read_bytes() == before
+
+
+def three_line_partial_order(run: Run) -> None:
+    """O1 partially shipped: A shipped in full, B (4) and C (5) outstanding."""
+    run("warehouse", "add", "MAIN")
+    for sku, on_hand in (("A", 4), ("B", 2), ("C", 0)):
+        run("product", "add", sku)
+        if on_hand:
+            run(
+                "stock",
+                "receive",
+                "--warehouse",
+                "MAIN",
+                "--sku",
+                sku,
+                "--qty",
+                str(on_hand),
+            )
+    run(
+        "order",
+        "place",
+        "O1",
+        "--warehouse",
+        "MAIN",
+        "--line",
+        "A=4",
+        "--line",
+        "B=6",
+        "--line",
+        "C=5",
+    )
+    run("order", "pick", "O1", "--line", "A=4", "--line", "B=2")
+    run("order", "qc", "O1", "--line", "A=4", "--line", "B=2", "--confirm-partial")
+
+
+def ship_the_rest_of_b(run: Run) -> None:
+    run("stock", "receive", "--warehouse", "MAIN", "--sku", "B", "--qty", "4")
+    run("order", "pick", "O1", "--line", "B=4")
+    run("order", "qc", "O1", "--line", "B=4", "--confirm-partial")
+    assert order_status(run, "O1") == "partially_shipped"
+
+
+def order_status(run: Run, number: str) -> str:
+    return str(as_json(run("order", "show", number, "--format", "json"))["status"])
+
+
+def test_a_planned_line_shipped_in_full_since_drifted_with_that_reason(
+    wms: Run, tmp_path: Path, check: Callable[[], None]
+) -> None:
+    three_line_partial_order(wms)
+    plan_path = tmp_path / "plan.json"
+    assert [line["sku"] for line in write_plan(wms, plan_path)["lines"]] == ["B", "C"]
+    ship_the_rest_of_b(wms)
+
+    report = release_json(wms, "--apply", "--plan", str(plan_path))
+
+    check()
+    assert statuses(report) == [
+        ("O1", "B", 4, "drifted", "shipped in full since: nothing outstanding"),
+        ("O1", "C", 5, "released", ""),
+    ]
+
+
+def test_a_released_line_shipped_in_full_since_is_not_reverted(
+    wms: Run, check: Callable[[], None]
+) -> None:
+    three_line_partial_order(wms)
+    run_id = run_id_of(release_json(wms, "--apply"))
+    ship_the_rest_of_b(wms)
+
+    report = release_json(wms, "--revert", run_id, "--apply")
+
+    check()
+    assert statuses(report) == [
+        ("O1", "B", 4, "drifted", "shipped in full since: nothing outstanding"),
+        ("O1", "C", 5, "reverted", ""),
+    ]
+    assert line_of(wms, "O1", "C")["committed"] == 5

@@ -28,7 +28,7 @@ limit_option = click.option(
     type=click.IntRange(min=0),
     default=25,
     show_default=True,
-    help="Table rows to show (0: all); totals, JSON and CSV always cover everything.",
+    help="Table rows to show (0: all); totals and the other outputs cover everything.",
 )
 
 
