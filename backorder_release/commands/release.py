@@ -270,11 +270,11 @@ def _follow_plan(
 ) -> None:
     """Check (dry-run) or release a reviewed plan, a few thousand lines at a time."""
     planned = read_plan(plan_path)
-    order_of = runtime.read(partial(locate_lines, planned=planned))
+    order_ids = runtime.read(partial(locate_lines, planned=planned))
     run_id = new_run_id() if apply_ else None
     report.start(run_id)
 
-    for chunk in whole_orders(planned, order_of):
+    for chunk in whole_orders(planned, order_ids):
         if run_id is None:
             unchanged, drifted = runtime.read(partial(check_plan, planned=chunk))
             report.add(drifted)
