@@ -31,6 +31,8 @@ AUDIT = ["inventory:audit-backorder-commitments", "--format", "json"]
 DRY_RUN = ["inventory:release-backorder-commitments", "--format", "json"]
 APPLY = ["inventory:release-backorder-commitments", "--apply", "--format", "json"]
 APPLY_TABLE = ["inventory:release-backorder-commitments", "--apply"]
+PLAN_OUT = ["inventory:release-backorder-commitments", "--plan-out"]
+APPLY_PLAN = ["inventory:release-backorder-commitments", "--apply", "--plan"]
 
 
 def measure(*args: str) -> dict[str, object]:
@@ -116,6 +118,8 @@ def bench(
     interleaved, so a burst of load elsewhere moves both alike."""
     copies.generate(scale)
     url = copies.fresh("read")
+    plan = WORK / f"plan-{scale}.json"
+    measure("cli", url, "--", *PLAN_OUT, str(plan))
     runs: dict[str, list[dict[str, object]]] = {}
     for _ in range(repeat):
         for name, result in (
@@ -126,6 +130,12 @@ def bench(
             (
                 "apply_table",
                 lambda: measure("cli", copies.fresh("apply"), "--", *APPLY_TABLE),
+            ),
+            (
+                "apply_plan",
+                lambda: measure(
+                    "cli", copies.fresh("apply"), "--", *APPLY_PLAN, str(plan)
+                ),
             ),
             (
                 "apply_baseline",
@@ -149,6 +159,7 @@ def summary(backend: str, scale: int, r: dict[str, dict[str, object]]) -> str:
     audit = r["audit"]["seconds"] / r["audit_baseline"]["seconds"]  # type: ignore[operator]
     apply = r["apply"]["seconds"] / r["apply_baseline"]["seconds"]  # type: ignore[operator]
     table = r["apply_table"]["seconds"] / r["apply_baseline"]["seconds"]  # type: ignore[operator]
+    plan = r["apply_plan"]
     hooks = r["hooks"]["overhead_ms"]  # type: ignore[index]
     return (
         f"| {backend} | {scale:,} "
@@ -158,6 +169,7 @@ def summary(backend: str, scale: int, r: dict[str, dict[str, object]]) -> str:
         f"| {r['apply']['seconds']:.2f} / "
         f"{r['apply_baseline']['seconds']:.2f} = {apply:.2f}x "
         f"| {r['apply_table']['seconds']:.2f} = {table:.2f}x "
+        f"| {plan['seconds']:.2f} s, {plan['peak_rss_mb']} MB "
         f"| {r['audit']['peak_rss_mb']} / {r['dry_run']['peak_rss_mb']} / "
         f"{r['apply']['peak_rss_mb']} "
         f"| {r['audit']['statements']} / {r['dry_run']['statements']} / "
@@ -196,11 +208,11 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     print(
         "| backend | order lines | audit / baseline (s) | dry-run (s) "
-        "| apply JSON / baseline (s) | apply table (s) "
+        "| apply JSON / baseline (s) | apply table (s) | apply --plan "
         "| peak RSS MB audit / dry-run / apply "
         "| statements audit / dry-run / apply | hook overhead ms qc / pick |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for backend in options.backends.split(","):
         for scale in (int(s) for s in options.scales.split(",")):
             copies = (
