@@ -50,6 +50,11 @@ def parse_units(text: str, what: str, *, most: int = MAX_UNITS) -> int:
     return units
 
 
+def available(on_hand: int, committed: int) -> int:
+    """What can still be promised (DESIGN.md §3): negative when backordered."""
+    return on_hand - committed
+
+
 @dataclass(frozen=True)
 class StockLevel:
     """One warehouse's quantities of one product, as DESIGN.md §3 defines them."""
@@ -61,7 +66,7 @@ class StockLevel:
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.committed
+        return available(self.on_hand, self.committed)
 
     @property
     def backordered(self) -> int:
