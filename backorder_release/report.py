@@ -46,7 +46,7 @@ class ReleaseReport:
         self.hidden = 0
         self._lines: Counter[str] = Counter()
         self._units: Counter[str] = Counter()
-        self._orders: dict[str, set[int]] = {status: set() for status in STATUSES}
+        self._orders: dict[str, set[str]] = {status: set() for status in STATUSES}
         self._orders_counted: Counter[str] = Counter()
         self.next_step: str | None = None
         """What the last line tells the operator to do, when not the default."""
@@ -161,7 +161,9 @@ class ReleaseReport:
     def _count(self, line: LineRelease) -> None:
         self._lines[line.status] += 1
         self._units[line.status] += line.units
-        self._orders[line.status].add(line.order_id)
+        # By number, not id: a planned line gone from this database has no
+        # order id, and order numbers are unique.
+        self._orders[line.status].add(line.order)
 
     def _echo_table(self, actor: str) -> None:
         echo_table(

@@ -11,6 +11,9 @@ import pytest
 from wms.plugins import Plugins, make_plugin_manager
 
 from backorder_release import plan as plan_module
+from backorder_release.commands import release as release_command
+from backorder_release.models import Trigger
+from backorder_release.release import OrderRange
 from tests.conftest import Run, make_runner
 from tests.helpers import (
     AUDIT,
@@ -205,6 +208,36 @@ def test_a_plan_from_another_database_releases_nothing(
     assert reasons["X1"][0] == "drifted"
     assert "was the plan made on another database?" in reasons["X1"][1]
     assert len(report["lines"]) == 2
+
+
+def test_plan_lines_a_parallel_run_released_first_are_skipped(
+    backlog: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_path = tmp_path / "plan.json"
+    write_plan(backlog, plan_path)
+    real = release_command.release_orders
+
+    def parallel_run_first(session: Any, orders: OrderRange, **kwargs: Any) -> Any:
+        # Another run releases every order of the chunk after the check,
+        # just before this run takes its locks.
+        real(
+            session,
+            OrderRange(orders.first, orders.last),
+            trigger=Trigger.BACKFILL,
+            run_id="abcdef012345",
+            actor="someone",
+        )
+        return real(session, orders, **kwargs)
+
+    monkeypatch.setattr(release_command, "release_orders", parallel_run_first)
+
+    report = release_json(backlog, "--apply", "--plan", str(plan_path))
+
+    assert {(r["status"], r["reason"]) for r in report["lines"]} == {
+        ("skipped", "already released")
+    }
+    assert report["totals"]["skipped"] == {"lines": 4, "units": 15, "orders": 3}
+    assert report["totals"]["released"]["lines"] == 0
 
 
 # --- --revert ------------------------------------------------------------------

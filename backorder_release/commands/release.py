@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -118,7 +120,7 @@ def release_command(
     )
     report = ReleaseReport(output_format=output_format, applied=apply_, limit=limit)
 
-    with _told_if_stopped(runtime, report):
+    with _signals_stop_like_ctrl_c(), _told_if_stopped(runtime, report):
         if revert_run is not None:
             _revert(runtime, report, revert_run, apply_=apply_, batch_size=batch_size)
         elif plan_path is not None:
@@ -131,6 +133,40 @@ def release_command(
             filters = {"warehouse": warehouse_code, "order": order_number}
             _dry_run(runtime, report, scope, plan_out, filters)
     report.finish(runtime.actor)
+
+
+class _Signalled(BaseException):
+    """A stop signal, raised like KeyboardInterrupt: no ``except Exception``
+    swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def _signals_stop_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP (timeout, systemd, a closed terminal) stop the run as
+    Ctrl-C does: the batch in flight rolls back, the note below is printed,
+    and the exit code is 1.  Left alone they end Python on the spot, silent.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Signalled(signum)
+
+    stops = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {signum: signal.signal(signum, stop) for signum in stops}
+    try:
+        yield
+    except _Signalled as stopped:
+        click.echo(f"Stopped by {stopped.name}.", err=True)
+        sys.exit(1)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -319,12 +355,23 @@ def _release_planned(
             )
         )
     )
-    raced = [
-        line.reported(DRIFTED, "changed while it was being released")
-        for line, _ in unchanged
-        if line.line_id not in done
+    raced = [line for line, _ in unchanged if line.line_id not in done]
+    return orders, released, drifted + _raced(session, raced)
+
+
+def _raced(session: Session, lines: list[PlannedLine]) -> list[LineRelease]:
+    """Planned lines a concurrent step changed between the check and the release.
+
+    Checked again, now that the release holds the locks: skipped when a
+    parallel run released them, drifted with the reason otherwise.
+    """
+    if not lines:
+        return []
+    unchanged, changed = check_plan(session, lines)
+    return changed + [
+        line.reported(DRIFTED, "changed while it was being released", row)
+        for line, row in unchanged
     ]
-    return orders, released, drifted + raced
 
 
 def _revert(
